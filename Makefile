@@ -1,0 +1,59 @@
+# The suite's commands. `make run` and `make test` set themselves up on a fresh
+# machine that has Python 3.11 or 3.12 (spyne does not run on 3.13).
+
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+# The first Python 3.11 or 3.12 found, unless PYTHON is given.
+PYTHON ?= $(shell for p in python3.11 python3.12 python3; do \
+	command -v $$p >/dev/null 2>&1 && $$p -c 'import sys; sys.exit(not ((3, 11) <= sys.version_info[:2] < (3, 13)))' 2>/dev/null \
+	&& { echo $$p; break; }; done)
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+# Passed to pytest, e.g. `make test ARGS="-k digest -x"`.
+ARGS ?=
+
+.PHONY: help setup run test test-postgres lint generate check-generated migration bench clean
+
+help:  ## list the commands
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
+
+$(STAMP): pyproject.toml constraints.txt
+	@test -n "$(PYTHON)" || { echo "error: Python 3.11 or 3.12 is needed (spyne 2.14 does not run on 3.13); set PYTHON=/path/to/python3.11" >&2; exit 1; }
+	@echo "setting up $(VENV) with $(PYTHON)"
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[dev]'
+	@touch $@
+
+setup: $(STAMP)  ## create .venv and install the suite with its development tools
+
+run: setup  ## start the whole suite on SQLite with demo data (Ctrl-C stops it)
+	$(BIN)/ncms up --demo
+
+test: setup  ## run the test suite (SQLite; DB=postgresql for PostgreSQL)
+	$(BIN)/python protos/generate.py --check
+	$(BIN)/pytest $(if $(DB),--db=$(DB)) $(ARGS)
+
+test-postgres: setup  ## run the test suite against PostgreSQL (127.0.0.1:5432, user postgres)
+	$(MAKE) test DB=postgresql
+
+lint: setup  ## static checks
+	$(BIN)/ruff check .
+
+generate: setup  ## regenerate the Python code of protos/ after editing a .proto
+	$(BIN)/python protos/generate.py
+
+check-generated: setup  ## fail if the generated code does not match the protos
+	$(BIN)/python protos/generate.py --check
+
+migration: setup  ## new migration from model changes: make migration SERVICE=identity MESSAGE="..."
+	@test -n "$(SERVICE)" -a -n "$(MESSAGE)" || { echo 'usage: make migration SERVICE=identity MESSAGE="what changed"' >&2; exit 1; }
+	$(BIN)/ncms migrate --new-revision "$(MESSAGE)" $(SERVICE)
+
+bench: setup  ## run the benchmarks (prints numbers and ratios)
+	$(BIN)/python -m benchmarks $(ARGS)
+
+clean:  ## remove the virtual environment and local data
+	rm -rf $(VENV) var .pytest_cache

@@ -1,0 +1,3 @@
+from services.identity.server import main
+
+main()

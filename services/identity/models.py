@@ -1,0 +1,131 @@
+"""Identity's tables: hospitals, their users, service clients, the audit log."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from services.runtime.db import UTCDateTime, declarative_base, utcnow
+
+Base = declarative_base()
+
+# User states (the contract's "pending, deleted" and the normal one).
+PENDING = "pending"
+ACTIVE = "active"
+DELETED = "deleted"
+
+
+class Hospital(Base):
+    """A designated hospital (定点医疗机构) and its signing key, encrypted at rest."""
+
+    __tablename__ = "hospitals"
+    __table_args__ = (CheckConstraint("level BETWEEN 1 AND 5", name="level_range"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    code: Mapped[str] = mapped_column(String(32), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    level: Mapped[int] = mapped_column(Integer)
+    digest_algorithm: Mapped[str] = mapped_column(String(16))
+    endpoint: Mapped[str] = mapped_column(String(500), default="")
+    # AES-256-GCM under the master key; see keys.py for the layout.
+    key_ciphertext: Mapped[bytes] = mapped_column(LargeBinary)
+    key_version: Mapped[int] = mapped_column(Integer, default=1)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    key_rotated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    users: Mapped[list[User]] = relationship(back_populates="hospital")
+
+
+class User(Base):
+    """A legacy user of one hospital."""
+
+    __tablename__ = "users"
+    __table_args__ = (
+        UniqueConstraint("hospital_id", "name"),
+        CheckConstraint("state IN ('pending', 'active', 'deleted')", name="state_known"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    hospital_id: Mapped[int] = mapped_column(ForeignKey("hospitals.id"))
+    name: Mapped[str] = mapped_column(String(64))
+    state: Mapped[str] = mapped_column(String(16))
+    password_hash: Mapped[str] = mapped_column(String(200))
+    permissions: Mapped[str] = mapped_column(String(10), default="")
+    # Comma-separated normalised IPs and CIDRs.
+    allowed_ips: Mapped[str] = mapped_column(Text, default="")
+    failed_attempts: Mapped[int] = mapped_column(Integer, default=0)
+    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    requested_by: Mapped[str] = mapped_column(String(64), default="")
+    # Bumped by every change that must invalidate cached credentials and tokens.
+    credential_version: Mapped[int] = mapped_column(Integer, default=1)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    hospital: Mapped[Hospital] = relationship(back_populates="users")
+    history: Mapped[list[PasswordHistory]] = relationship(
+        back_populates="user", order_by="PasswordHistory.id.desc()", cascade="all, delete-orphan")
+
+
+class PasswordHistory(Base):
+    """Earlier password hashes of a user, for the "not one of the last 5" rule."""
+
+    __tablename__ = "password_history"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    password_hash: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    user: Mapped[User] = relationship(back_populates="history")
+
+
+class ServiceClient(Base):
+    """An internal system (or the gateway, or the ncms command) that calls over gRPC."""
+
+    __tablename__ = "service_clients"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(64), unique=True)
+    # SHA-256 of the secret: client secrets are 256-bit random values, not passwords.
+    secret_hash: Mapped[str] = mapped_column(String(64))
+    roles: Mapped[str] = mapped_column(String(100), default="")
+    hospital_code: Mapped[str] = mapped_column(String(32), default="")
+    permissions: Mapped[str] = mapped_column(String(10), default="")
+    builtin: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class AuditEvent(Base):
+    """One decision or action, append-only. Never holds a password, key or ID number."""
+
+    __tablename__ = "audit_events"
+    __table_args__ = (
+        Index("ix_audit_events_hospital_time", "hospital_code", "time"),
+        Index("ix_audit_events_call_id", "call_id"),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    time: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    kind: Mapped[str] = mapped_column(String(16))
+    call_id: Mapped[str] = mapped_column(String(32), default="")
+    hospital_code: Mapped[str] = mapped_column(String(32), default="")
+    user: Mapped[str] = mapped_column(String(64), default="")
+    client_ip: Mapped[str] = mapped_column(String(64), default="")
+    operation: Mapped[str] = mapped_column(String(64), default="")
+    outcome: Mapped[str] = mapped_column(String(16))
+    error_code: Mapped[str] = mapped_column(String(8), default="")
+    detail: Mapped[str] = mapped_column(String(500), default="")
+    actor: Mapped[str] = mapped_column(String(120), default="")

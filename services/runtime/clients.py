@@ -1,0 +1,150 @@
+"""Calling the suite's gRPC services: channels, deadlines, retries, credentials.
+
+Every outgoing call has a deadline (a service that hangs must not hang its caller).
+Retries happen only for UNAVAILABLE and only on methods declared idempotent, through
+gRPC's own retry policy in the channel's service config.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections.abc import Callable, Iterable
+from typing import NamedTuple
+
+import grpc
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
+from ncms.identity.v1 import identity_pb2, identity_pb2_grpc
+
+from . import telemetry
+from .auth import Principal, TokenVerifier, letters
+
+_RETRY_POLICY = {
+    "maxAttempts": 3,
+    "initialBackoff": "0.05s",
+    "maxBackoff": "0.5s",
+    "backoffMultiplier": 2,
+    "retryableStatusCodes": ["UNAVAILABLE"],
+}
+
+
+def open_channel(address: str, idempotent: Iterable[tuple[str, str]] = ()) -> grpc.Channel:
+    """A channel to ``address``; ``idempotent`` lists (service, method) safe to retry."""
+    names = [{"service": service, "method": method} for service, method in idempotent]
+    config = {"methodConfig": [{"name": names, "retryPolicy": _RETRY_POLICY}]} if names else {}
+    options = [
+        ("grpc.enable_retries", 1),
+        ("grpc.service_config", json.dumps(config)),
+        ("grpc.keepalive_time_ms", 60_000),
+        ("grpc.max_receive_message_length", 64 * 1024 * 1024),
+        ("grpc.max_send_message_length", 64 * 1024 * 1024),
+    ]
+    channel = grpc.insecure_channel(address, options=options)
+    interceptors = telemetry.client_interceptors()
+    return grpc.intercept_channel(channel, *interceptors) if interceptors else channel
+
+
+IDENTITY_SERVICE = "ncms.identity.v1.IdentityService"
+IDENTITY_IDEMPOTENT = [(IDENTITY_SERVICE, m) for m in (
+    "GetTokenKeys", "IssueToken", "ListHospitals", "GetHospital", "ListUsers", "ListClients",
+    "ListAuditEvents", "SignDigest")]
+
+
+def identity_channel(address: str) -> grpc.Channel:
+    return open_channel(address, IDENTITY_IDEMPOTENT)
+
+
+def identity_key_source(stub: identity_pb2_grpc.IdentityServiceStub, timeout: float = 5.0):
+    """A TokenVerifier key source asking identity for its public keys."""
+
+    def fetch() -> dict[str, Ed25519PublicKey]:
+        response = stub.GetTokenKeys(identity_pb2.GetTokenKeysRequest(), timeout=timeout)
+        return {k.key_id: Ed25519PublicKey.from_public_bytes(k.public_key)
+                for k in response.keys if k.algorithm == "EdDSA"}
+
+    return fetch
+
+
+def remote_token_verifier(identity_address: str) -> tuple[TokenVerifier, grpc.Channel]:
+    channel = identity_channel(identity_address)
+    return TokenVerifier(identity_key_source(identity_pb2_grpc.IdentityServiceStub(channel))), channel
+
+
+class ClientCredentials:
+    """A service client's token, fetched with its name and secret and renewed early."""
+
+    def __init__(self, stub: identity_pb2_grpc.IdentityServiceStub, name: str, secret: str,
+                 timeout: float = 5.0) -> None:
+        self._stub = stub
+        self._name = name
+        self._secret = secret
+        self._timeout = timeout
+        self._token = ""
+        self._renew_at = 0.0
+        self._principal: Principal | None = None
+        self._lock = threading.Lock()
+
+    def token(self) -> str:
+        with self._lock:
+            if time.time() >= self._renew_at:
+                response = self._stub.IssueToken(identity_pb2.IssueTokenRequest(
+                    client_name=self._name, client_secret=self._secret), timeout=self._timeout)
+                issued = time.time()
+                lifetime = max(response.expire_time.seconds - issued, 1)
+                self._token = response.token
+                self._renew_at = issued + lifetime * 0.7
+                p = response.principal
+                self._principal = Principal(
+                    subject=p.subject, hospital_code=p.hospital_code, hospital_level=p.hospital_level,
+                    user=p.user, permissions=letters(p.permissions), roles=frozenset(p.roles))
+            return self._token
+
+    def metadata(self) -> tuple[tuple[str, str]]:
+        return (("authorization", f"Bearer {self.token()}"),)
+
+
+class _BearerInterceptor(grpc.UnaryUnaryClientInterceptor, grpc.UnaryStreamClientInterceptor,
+                         grpc.StreamUnaryClientInterceptor, grpc.StreamStreamClientInterceptor):
+    """Adds ``authorization: Bearer <token>`` to every call that has none."""
+
+    def __init__(self, token: Callable[[], str]) -> None:
+        self._token = token
+
+    def _details(self, details: grpc.ClientCallDetails) -> grpc.ClientCallDetails:
+        metadata = list(details.metadata or ())
+        if not any(key == "authorization" for key, _ in metadata):
+            metadata.append(("authorization", f"Bearer {self._token()}"))
+        return _ClientCallDetails(details.method, details.timeout, metadata, details.credentials,
+                            details.wait_for_ready, details.compression)
+
+    def intercept_unary_unary(self, continuation, details, request):
+        return continuation(self._details(details), request)
+
+    def intercept_unary_stream(self, continuation, details, request):
+        return continuation(self._details(details), request)
+
+    def intercept_stream_unary(self, continuation, details, request_iterator):
+        return continuation(self._details(details), request_iterator)
+
+    def intercept_stream_stream(self, continuation, details, request_iterator):
+        return continuation(self._details(details), request_iterator)
+
+
+class _CallDetails(NamedTuple):
+    method: str
+    timeout: float | None
+    metadata: list
+    credentials: object
+    wait_for_ready: bool | None
+    compression: object
+
+
+class _ClientCallDetails(_CallDetails, grpc.ClientCallDetails):
+    pass
+
+
+def with_token(channel: grpc.Channel, token: Callable[[], str]) -> grpc.Channel:
+    """``channel``, with every call carrying the token ``token()`` returns."""
+    return grpc.intercept_channel(channel, _BearerInterceptor(token))

@@ -1,0 +1,255 @@
+"""The database of one service: engine, transactions, migrations.
+
+Functions that touch data receive a ``Session`` and never commit; the service frames
+one transaction per request with ``db.read()`` or ``db.write()``.
+
+SQLite (the embedded default) allows one writer at a time. A write transaction
+therefore starts with ``BEGIN IMMEDIATE``: it takes the write lock up front and waits
+for it (``busy_timeout``), instead of failing later when a read lock cannot be
+upgraded. Read transactions start deferred and run beside writers (WAL mode).
+On PostgreSQL both are ordinary transactions; code that must serialise takes row
+locks (``SELECT ... FOR UPDATE``), which SQLite's single writer already implies.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import importlib.resources
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from decimal import Decimal
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import BigInteger, DateTime, Engine, MetaData, Numeric, TypeDecorator, create_engine, event
+from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
+from sqlalchemy.pool import StaticPool
+
+SQLITE_BUSY_TIMEOUT_MS = 30_000
+
+# Constraint names the same on every backend, so that migrations can refer to them.
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+def declarative_base() -> type[DeclarativeBase]:
+    """A fresh declarative base for one service's models (one per service database)."""
+
+    class Base(DeclarativeBase):
+        metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+    return Base
+
+
+def create_database_engine(url: str, *, pool_size: int = 10) -> Engine:
+    if not url.startswith("sqlite"):
+        return create_engine(url, pool_size=pool_size, max_overflow=2 * pool_size,
+                             pool_pre_ping=True)
+    if url in ("sqlite://", "sqlite:///:memory:"):
+        engine = create_engine(url, connect_args={"check_same_thread": False},
+                               poolclass=StaticPool)
+    else:
+        engine = create_engine(
+            url, connect_args={"check_same_thread": False,
+                               "timeout": SQLITE_BUSY_TIMEOUT_MS / 1000},
+            pool_size=pool_size, max_overflow=2 * pool_size)
+    _configure_sqlite(engine)
+    return engine
+
+
+def _configure_sqlite(engine: Engine) -> None:
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection, _record) -> None:
+        # Let SQLAlchemy's "begin" event emit BEGIN itself (pysqlite's own
+        # transaction handling would start transactions at the wrong moment).
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection) -> None:
+        mode = connection.get_execution_options().get("sqlite_begin", "DEFERRED")
+        connection.exec_driver_sql(f"BEGIN {mode}")
+
+
+class Database:
+    """One service's database: ``read()`` and ``write()`` transactions."""
+
+    def __init__(self, url: str, *, pool_size: int = 10) -> None:
+        self.url = url
+        self.engine = create_database_engine(url, pool_size=pool_size)
+        self.dialect = self.engine.dialect.name
+        write_engine = (self.engine.execution_options(sqlite_begin="IMMEDIATE")
+                        if self.dialect == "sqlite" else self.engine)
+        self._reader = sessionmaker(self.engine, expire_on_commit=False)
+        self._writer = sessionmaker(write_engine, expire_on_commit=False)
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.dialect == "sqlite"
+
+    @contextlib.contextmanager
+    def read(self) -> Iterator[Session]:
+        """A read-only transaction, rolled back when the block ends.
+
+        Objects read stay usable after the block (closing detaches, it does not expire).
+        """
+        with self._reader() as session:
+            yield session
+
+    @contextlib.contextmanager
+    def write(self) -> Iterator[Session]:
+        """A write transaction: committed when the block ends, rolled back on error."""
+        with self._writer() as session, session.begin():
+            yield session
+
+    def dispose(self) -> None:
+        self.engine.dispose()
+
+
+# --- migrations ---------------------------------------------------------------------
+
+def _alembic_config(url: str, migrations_package: str) -> Config:
+    location = importlib.resources.files(migrations_package)
+    config = Config()
+    config.set_main_option("script_location", str(Path(str(location))))
+    config.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
+    return config
+
+
+def migrate(db: Database, migrations_package: str, revision: str = "head") -> None:
+    """Bring the database to ``revision`` (default: the newest)."""
+    config = _alembic_config(db.url, migrations_package)
+    with db.engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.upgrade(config, revision)
+
+
+def pending_migrations(db: Database, migrations_package: str) -> list[str]:
+    """Revisions not yet applied (empty when the database is current)."""
+    script = ScriptDirectory.from_config(_alembic_config(db.url, migrations_package))
+    with db.engine.connect() as connection:
+        current = set(MigrationContext.configure(connection).get_current_heads())
+    pending = []
+    for revision in script.walk_revisions():
+        if revision.revision in current:
+            break
+        pending.append(revision.revision)
+    return pending if current != set(script.get_heads()) else []
+
+
+def run_migrations_from_env(target_metadata: MetaData) -> None:
+    """The body of every service's ``migrations/env.py``."""
+    from alembic import context
+
+    config = context.config
+    connection = config.attributes.get("connection")
+    if connection is None:
+        engine = create_database_engine(config.get_main_option("sqlalchemy.url"))
+        with engine.begin() as connection:
+            _run(context, connection, target_metadata)
+        engine.dispose()
+    else:
+        _run(context, connection, target_metadata)
+
+
+def _run(context, connection, target_metadata: MetaData) -> None:
+    context.configure(
+        connection=connection,
+        target_metadata=target_metadata,
+        # SQLite cannot ALTER most things; batch mode rebuilds the table instead.
+        render_as_batch=connection.dialect.name == "sqlite",
+        compare_type=True,
+    )
+    with context.begin_transaction():
+        context.run_migrations()
+
+
+# --- column types shared by the services -------------------------------------------------
+
+class UTCDateTime(TypeDecorator):
+    """A point in time, always timezone-aware UTC in Python, on every backend."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTCDateTime column")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+class ScaledDecimal(TypeDecorator):
+    """An exact decimal with a fixed number of places.
+
+    PostgreSQL keeps it as NUMERIC; SQLite, which has no exact decimal type, as an
+    integer count of the smallest unit (fen for money), so nothing passes through
+    binary floating point on either backend.
+    """
+
+    impl = Numeric
+    cache_ok = True
+
+    def __init__(self, places: int = 2, precision: int = 18) -> None:
+        super().__init__()
+        self.places = places
+        self.precision = precision
+        self._quantum = Decimal(1).scaleb(-places)
+        self._factor = Decimal(10) ** places
+
+    def load_dialect_impl(self, dialect):
+        if dialect.name == "sqlite":
+            return dialect.type_descriptor(BigInteger())
+        return dialect.type_descriptor(Numeric(self.precision, self.places, asdecimal=True))
+
+    def process_bind_param(self, value, dialect):
+        if value is None:
+            return None
+        if not isinstance(value, Decimal | int):
+            raise TypeError(f"exact decimal column given {type(value).__name__}")
+        exact = Decimal(value)
+        if exact != exact.quantize(self._quantum):
+            raise ValueError(f"{value} has more than {self.places} decimal places")
+        if dialect.name == "sqlite":
+            return int(exact * self._factor)
+        return exact.quantize(self._quantum)
+
+    def process_result_value(self, value, dialect):
+        if value is None:
+            return None
+        if dialect.name == "sqlite":
+            return (Decimal(int(value)) / self._factor).quantize(self._quantum)
+        return Decimal(value).quantize(self._quantum)
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def new_revision(db: Database, migrations_package: str, message: str) -> None:
+    """Write a migration for the difference between the models and the database (at head)."""
+    config = _alembic_config(db.url, migrations_package)
+    migrate(db, migrations_package)
+    with db.engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.revision(config, message=message, autogenerate=True)

@@ -1,0 +1,166 @@
+"""Settings of every component, read from ``NCMS_*`` environment variables.
+
+One flat settings class for the whole suite: each process reads the fields it needs.
+Secrets (the master key, the token signing key, the built-in client secrets) come
+from ``NCMS_<NAME>`` or from a file named by ``NCMS_<NAME>_FILE`` (a mounted
+Kubernetes Secret). In development, a missing secret is generated once under
+``$NCMS_DATA_DIR/secrets/`` so that ``ncms up`` works on a fresh machine; in
+production a missing or placeholder secret stops the process with a message saying
+which variable to set.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import time
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+SERVICE_NAMES = ("identity", "catalog", "enrollment", "settlement")
+
+# Values that people paste from examples; refused for secrets outside development.
+_PLACEHOLDERS = {"", "changeme", "change-me", "change_me", "secret", "placeholder", "example",
+                 "password", "replace-me", "todo", "xxx"}
+
+
+class ConfigurationError(RuntimeError):
+    """The configuration cannot work; the message says what to set."""
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="NCMS_", extra="ignore", frozen=True)
+
+    env: Literal["development", "production"] = "development"
+    data_dir: Path = Path("var")
+    log_level: str = "INFO"
+    log_format: Literal["text", "json"] = "text"
+    # Apply database migrations when a service starts. Default: on in development,
+    # off in production (run `ncms migrate` as a separate step there).
+    auto_migrate: bool | None = None
+
+    # Where each component listens and is reached. A process binds to
+    # NCMS_LISTEN_ADDRESS when set (e.g. 0.0.0.0:50051 in a container).
+    identity_address: str = "127.0.0.1:50051"
+    catalog_address: str = "127.0.0.1:50052"
+    enrollment_address: str = "127.0.0.1:50053"
+    settlement_address: str = "127.0.0.1:50054"
+    gateway_address: str = "127.0.0.1:8080"
+    listen_address: str | None = None
+
+    # One database per service; default: one SQLite file per service in data_dir.
+    identity_database_url: str | None = None
+    catalog_database_url: str | None = None
+    enrollment_database_url: str | None = None
+    settlement_database_url: str | None = None
+
+    # gRPC plumbing.
+    grpc_max_workers: int = Field(32, ge=1)
+    grpc_deadline_seconds: float = Field(5.0, gt=0)
+    shutdown_grace_seconds: float = Field(10.0, ge=0)
+
+    # Identity: the contract's numbers, configurable.
+    lockout_threshold: int = Field(5, ge=1)
+    lockout_minutes: int = Field(15, ge=1)
+    password_history: int = Field(5, ge=0)
+    # "strong" is argon2id at the RFC 9106 second recommendation; "fast" is for tests
+    # and demos only and is refused in production.
+    password_hash_profile: Literal["strong", "fast"] = "strong"
+    token_ttl_seconds: int = Field(300, ge=10, le=3600)
+    audit_flush_max_wait_ms: int = Field(20, ge=0)
+
+    # Secrets (see module docstring).
+    master_key: SecretStr | None = None
+    master_key_file: Path | None = None
+    token_key: SecretStr | None = None
+    token_key_file: Path | None = None
+    admin_client_secret: SecretStr | None = None
+    admin_client_secret_file: Path | None = None
+    gateway_client_secret: SecretStr | None = None
+    gateway_client_secret_file: Path | None = None
+
+    @property
+    def production(self) -> bool:
+        return self.env == "production"
+
+    @property
+    def migrate_on_start(self) -> bool:
+        return (not self.production) if self.auto_migrate is None else self.auto_migrate
+
+    def address_of(self, component: str) -> str:
+        return getattr(self, f"{component}_address")
+
+    def listen_address_of(self, component: str) -> str:
+        return self.listen_address or self.address_of(component)
+
+    def database_url(self, service: str) -> str:
+        if service not in SERVICE_NAMES:
+            raise ValueError(f"unknown service {service!r}")
+        url = getattr(self, f"{service}_database_url")
+        if url:
+            return url
+        if self.production:
+            raise ConfigurationError(
+                f"NCMS_{service.upper()}_DATABASE_URL must be set in production "
+                "(a PostgreSQL URL such as postgresql+psycopg://user@host/ncms_"
+                f"{service})")
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        return f"sqlite:///{(self.data_dir / f'{service}.sqlite3').resolve()}"
+
+    def secret(self, name: str) -> str:
+        """The secret ``name`` (e.g. ``master_key``) as text.
+
+        Looks at NCMS_<NAME>, then NCMS_<NAME>_FILE; in development only, falls back
+        to a generated file under data_dir/secrets.
+        """
+        value: SecretStr | None = getattr(self, name)
+        path: Path | None = getattr(self, f"{name}_file")
+        env_name = f"NCMS_{name.upper()}"
+        if value is not None:
+            text = value.get_secret_value()
+        elif path is not None:
+            try:
+                text = path.read_text(encoding="utf-8").strip()
+            except OSError as exc:
+                raise ConfigurationError(f"{env_name}_FILE={path}: cannot read ({exc.strerror})") from exc
+        elif self.production:
+            raise ConfigurationError(
+                f"{env_name} or {env_name}_FILE must be set in production; "
+                "see docs/operations.md for how to generate it")
+        else:
+            text = _development_secret(self.data_dir / "secrets" / name)
+        if self.production and text.strip().lower() in _PLACEHOLDERS:
+            raise ConfigurationError(f"{env_name} holds a placeholder value; set a real secret")
+        return text
+
+    def check_production_safety(self) -> None:
+        """Refuse settings that are only acceptable on a developer's machine."""
+        if self.production and self.password_hash_profile != "strong":
+            raise ConfigurationError("NCMS_PASSWORD_HASH_PROFILE=fast is refused in production")
+
+
+def _development_secret(path: Path) -> str:
+    """Read, or create once (race-free across processes), a random development secret."""
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        pass
+    else:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(secrets.token_urlsafe(32))
+    # Another process may have just created the file and not written it yet.
+    for _ in range(100):
+        text = path.read_text(encoding="utf-8").strip()
+        if text:
+            return text
+        time.sleep(0.01)
+    raise ConfigurationError(f"development secret {path} stays empty; delete it and retry")
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Settings from the environment, with explicit overrides (used by tests and `ncms up`)."""
+    return Settings(**overrides)
