@@ -3,25 +3,51 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import and_, case, select, update
 from sqlalchemy.orm import Session
 
+from services.runtime.db import Database, RawConnection
+
+from .authentication import UserRecord
 from .models import AuditEvent, Hospital, PasswordHistory, ServiceClient, User
 
 
-def hospital_and_user(session: Session, hospital_code: str,
-                      user_name: str) -> tuple[Hospital | None, User | None]:
-    """The hospital and (if it exists there) the user, in one round trip."""
-    row = session.execute(
-        select(Hospital, User)
-        .outerjoin(User, and_(User.hospital_id == Hospital.id, User.name == user_name))
-        .where(Hospital.code == hospital_code)
-    ).first()
+@dataclass(frozen=True)
+class AuthenticationRow:
+    hospital_id: int
+    hospital_code: str
+    level: int
+    digest_algorithm: str
+    key_ciphertext: bytes
+    key_version: int
+    user: UserRecord | None
+
+
+# Runs on every legacy call, so on the raw connection (see Database.raw).
+_AUTHENTICATION_SQL = """
+SELECT h.id, h.code, h.level, h.digest_algorithm, h.key_ciphertext, h.key_version,
+       u.id, u.name, u.state, u.password_hash, u.permissions, u.allowed_ips,
+       u.failed_attempts, u.locked_until, u.credential_version
+FROM hospitals h LEFT OUTER JOIN users u ON u.hospital_id = h.id AND u.name = :user_name
+WHERE h.code = :hospital_code
+"""
+
+
+def authentication_row(db: Database, hospital_code: str, user_name: str) -> AuthenticationRow | None:
+    """The hospital and (if it exists there) the user, in one round trip; None: no hospital."""
+    with db.raw() as connection:
+        row = connection.execute(_AUTHENTICATION_SQL, {"hospital_code": hospital_code,
+                                                       "user_name": user_name}).fetchone()
     if row is None:
-        return None, None
-    return row[0], row[1]
+        return None
+    user = None if row[6] is None else UserRecord(
+        id=row[6], name=row[7], state=row[8], password_hash=row[9], permissions=row[10],
+        allowed_ips=row[11], failed_attempts=row[12], locked_until=RawConnection.time_value(row[13]),
+        credential_version=row[14])
+    return AuthenticationRow(row[0], row[1], row[2], row[3], bytes(row[4]), row[5], user)
 
 
 def hospital_by_code(session: Session, code: str, *, for_update: bool = False) -> Hospital | None:

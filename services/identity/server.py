@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from ncms.identity.v1 import identity_pb2, identity_pb2_grpc
+
 from services.runtime import service_main
 from services.runtime.auth import TokenSigner, TokenVerifier, signing_key_from_secret
 from services.runtime.grpc_server import RunningServer, ServiceBinding, create_server
 from services.runtime.settings import Settings
 
 from .audit import AuditLog
+from .cache import AuthenticationCache, ChangeListener
 from .keys import KeyVault
 from .passwords import CredentialCache, PasswordChecker, PasswordHasher
 from .service import IdentityService
@@ -25,9 +27,14 @@ def build(settings: Settings, listen: str | None = None) -> RunningServer:
                          settings.token_ttl_seconds)
     db = service_main.open_database(settings, "identity", MIGRATIONS)
     audit_log = AuditLog(db)
+    cache = AuthenticationCache()
+    listener = None
+    if not db.is_sqlite:  # replicas share the database: hear each other's changes
+        listener = ChangeListener(db.engine, cache)
+        listener.start()
     servicer = IdentityService(
         settings, db, vault, PasswordChecker(PasswordHasher(settings.password_hash_profile),
-                                             CredentialCache()), audit_log, signer)
+                                             CredentialCache()), audit_log, signer, cache)
     servicer.ensure_builtin_clients()
     # Identity verifies its own tokens with its own key: no call to itself.
     verifier = TokenVerifier(lambda: {signer.key_id: signer.public_key})
@@ -35,7 +42,8 @@ def build(settings: Settings, listen: str | None = None) -> RunningServer:
         [ServiceBinding(SERVICE_NAME, identity_pb2_grpc.add_IdentityServiceServicer_to_server, servicer)],
         listen or settings.listen_address_of("identity"), verifier=verifier,
         public_methods=PUBLIC_METHODS, max_workers=settings.grpc_max_workers)
-    running.on_stop(audit_log.close)
+    if listener is not None:
+        running.on_stop(listener.stop)
     running.on_stop(db.dispose)
     return running
 

@@ -7,6 +7,7 @@ addresses) and keys.py (signing keys at rest).
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import hmac
 import logging
@@ -14,13 +15,14 @@ import re
 import secrets
 import threading
 import uuid
+from collections.abc import Iterator
 from dataclasses import dataclass
 from urllib.parse import urlparse
 
 from google.protobuf import timestamp_pb2
+from ncms.identity.v1 import identity_pb2, identity_pb2_grpc
 from sqlalchemy.orm import Session
 
-from ncms.identity.v1 import identity_pb2, identity_pb2_grpc
 from services.runtime import digest
 from services.runtime.auth import (
     PERMISSION_LETTERS,
@@ -47,7 +49,8 @@ from services.runtime.settings import Settings
 
 from . import audit, repository
 from .audit import AuditLog, AuditUnavailable
-from .authentication import Attempt, Effect, HospitalRecord, UserRecord, decide
+from .authentication import Attempt, Effect, HospitalRecord, decide
+from .cache import AuthenticationCache, notify_change
 from .keys import KeyVault, new_signing_key
 from .models import ACTIVE, DELETED, PENDING, Hospital, ServiceClient, User
 from .network import BadAddressList, format_networks, parse_networks, split_list
@@ -108,8 +111,9 @@ class _CachedToken:
 
 class IdentityService(identity_pb2_grpc.IdentityServiceServicer):
     def __init__(self, settings: Settings, db: Database, vault: KeyVault, checker: PasswordChecker,
-                 audit_log: AuditLog, signer: TokenSigner) -> None:
+                 audit_log: AuditLog, signer: TokenSigner, cache: AuthenticationCache) -> None:
         self.settings = settings
+        self.cache = cache
         self.db = db
         self.vault = vault
         self.checker = checker
@@ -121,15 +125,28 @@ class IdentityService(identity_pb2_grpc.IdentityServiceServicer):
 
     # --- helpers ------------------------------------------------------------------------
 
-    def _signing_key(self, hospital: Hospital) -> str:
-        cache_key = (hospital.id, hospital.key_version)
+    @contextlib.contextmanager
+    def _changing(self) -> Iterator[Session]:
+        """A write transaction on identity data; every replica's cache is cleared on commit."""
+        with self.db.write() as session:
+            yield session
+            notify_change(session.connection())
+        self.cache.clear()
+
+    def _signing_key(self, hospital_id: int, code: str, key_version: int, ciphertext: bytes) -> str:
+        """The hospital's key in plain text, decrypted once per key version."""
+        cache_key = (hospital_id, key_version)
         key = self._keys.get(cache_key)
         if key is None:
-            key = self.vault.decrypt(hospital.key_ciphertext, hospital.code, hospital.key_version)
+            key = self.vault.decrypt(ciphertext, code, key_version)
             with self._lock:
-                self._keys = {k: v for k, v in self._keys.items() if k[0] != hospital.id}
+                self._keys = {k: v for k, v in self._keys.items() if k[0] != hospital_id}
                 self._keys[cache_key] = key
         return key
+
+    def _hospital_key(self, hospital: Hospital) -> str:
+        return self._signing_key(hospital.id, hospital.code, hospital.key_version,
+                                 hospital.key_ciphertext)
 
     def _token_for(self, principal: Principal, cache_key: tuple) -> tuple[str, float]:
         """A token for ``principal``, reused while fresh (cache_key covers every claim)."""
@@ -194,19 +211,22 @@ class IdentityService(identity_pb2_grpc.IdentityServiceServicer):
             client_ip=request.client_ip, operation=request.operation,
             digest_message=request.digest_message, digest=request.digest)
         now = utcnow()
-        with self.db.read() as session:
-            hospital, user = repository.hospital_and_user(session, attempt.hospital_code, attempt.user)
-            hospital_record = None if hospital is None else HospitalRecord(
-                hospital.id, hospital.code, hospital.level, hospital.digest_algorithm,
-                self._signing_key(hospital))
-            user_record = None if user is None else UserRecord(
-                user.id, user.name, user.state, user.password_hash, user.permissions,
-                user.allowed_ips, user.failed_attempts, user.locked_until, user.credential_version)
+        cache_key = (attempt.hospital_code, attempt.user)
+        row = self.cache.get(cache_key)
+        if row is None:
+            generation = self.cache.generation
+            row = repository.authentication_row(self.db, attempt.hospital_code, attempt.user)
+            if row is not None and row.user is not None:
+                self.cache.put(cache_key, row, generation)
+        hospital_record = None if row is None else HospitalRecord(
+            row.hospital_id, row.hospital_code, row.level, row.digest_algorithm,
+            self._signing_key(row.hospital_id, row.hospital_code, row.key_version, row.key_ciphertext))
+        user_record = None if row is None else row.user
 
         decision = decide(attempt, hospital_record, user_record, now,
                           lambda u, password: self.checker.check(u.id, u.password_hash, password))
         if decision.effect is Effect.COUNT_FAILURE:
-            with self.db.write() as session:
+            with self._changing() as session:
                 attempts = repository.count_failure(
                     session, user_record.id, now, self.settings.lockout_threshold,
                     self.settings.lockout_minutes)
@@ -214,7 +234,7 @@ class IdentityService(identity_pb2_grpc.IdentityServiceServicer):
                 log.warning("user %s/%s locked after %d failed passwords",
                             attempt.hospital_code, attempt.user, attempts)
         elif decision.effect is Effect.CLEAR_FAILURES:
-            with self.db.write() as session:
+            with self._changing() as session:
                 repository.clear_failures(session, user_record.id)
 
         call_id = uuid.uuid4().hex
@@ -255,7 +275,7 @@ class IdentityService(identity_pb2_grpc.IdentityServiceServicer):
 
     def ChangePassword(self, request, context):
         principal = self._hospital_user()
-        with self.db.write() as session:
+        with self._changing() as session:
             hospital = self._hospital(session, principal.hospital_code)
             user = repository.user_by_name(session, hospital.id, principal.user, for_update=True)
             if user is None or user.state != ACTIVE:
@@ -289,7 +309,7 @@ class IdentityService(identity_pb2_grpc.IdentityServiceServicer):
         beyond = sorted(set(wanted) - principal.permissions)
         if beyond:
             raise ContractError("E1105", f"发起用户不具备权限 {''.join(beyond)}")
-        with self.db.write() as session:
+        with self._changing() as session:
             hospital = self._hospital(session, principal.hospital_code)
             requester = repository.user_by_name(session, hospital.id, principal.user)
             if requester is None or requester.state != ACTIVE:
@@ -311,7 +331,7 @@ class IdentityService(identity_pb2_grpc.IdentityServiceServicer):
         name = request.user.strip()
         if name == principal.user:
             raise ContractError("E1105", "不能删除发起用户自己")
-        with self.db.write() as session:
+        with self._changing() as session:
             hospital = self._hospital(session, principal.hospital_code)
             user = repository.user_by_name(session, hospital.id, name, for_update=True)
             if user is None or user.state == DELETED:
@@ -357,7 +377,7 @@ class IdentityService(identity_pb2_grpc.IdentityServiceServicer):
             raise invalid_argument("digest_algorithm", "HMAC-SHA256 or HMAC-SM3")
         endpoint = check_endpoint(request.endpoint)
         signing_key = new_signing_key()
-        with self.db.write() as session:
+        with self._changing() as session:
             if repository.hospital_by_code(session, code) is not None:
                 raise already_exists(f"hospital {code}")
             hospital = Hospital(code=code, name=name, level=request.level, digest_algorithm=algorithm,
@@ -373,7 +393,7 @@ class IdentityService(identity_pb2_grpc.IdentityServiceServicer):
     def RotateHospitalKey(self, request, context):
         principal = self._admin()
         signing_key = new_signing_key()
-        with self.db.write() as session:
+        with self._changing() as session:
             hospital = self._hospital(session, request.code.strip(), for_update=True)
             hospital.key_version += 1
             hospital.key_ciphertext = self.vault.encrypt(signing_key, hospital.code, hospital.key_version)
@@ -408,7 +428,7 @@ class IdentityService(identity_pb2_grpc.IdentityServiceServicer):
         ips = parse_ip_list(list(request.allowed_ips), "allowed_ips")
         if not ips:
             raise invalid_argument("allowed_ips", "at least one IP address or CIDR range")
-        with self.db.write() as session:
+        with self._changing() as session:
             hospital = self._hospital(session, request.hospital_code.strip())
             existing = repository.user_by_name(session, hospital.id, name, for_update=True)
             if existing is not None and existing.state != DELETED:
@@ -423,7 +443,7 @@ class IdentityService(identity_pb2_grpc.IdentityServiceServicer):
 
     def ApproveUser(self, request, context):
         principal = self._admin()
-        with self.db.write() as session:
+        with self._changing() as session:
             hospital = self._hospital(session, request.hospital_code.strip())
             user = repository.user_by_name(session, hospital.id, request.name.strip(), for_update=True)
             if user is None or user.state == DELETED:
@@ -456,7 +476,7 @@ class IdentityService(identity_pb2_grpc.IdentityServiceServicer):
 
     def UnlockUser(self, request, context):
         principal = self._admin()
-        with self.db.write() as session:
+        with self._changing() as session:
             hospital = self._hospital(session, request.hospital_code.strip())
             user = repository.user_by_name(session, hospital.id, request.name.strip(), for_update=True)
             if user is None or user.state == DELETED:
@@ -480,7 +500,7 @@ class IdentityService(identity_pb2_grpc.IdentityServiceServicer):
             raise invalid_argument("roles", f"one or more of {', '.join(sorted(ROLES))}")
         letters = parse_letters(request.permissions, "permissions")
         client_secret = secrets.token_urlsafe(32)
-        with self.db.write() as session:
+        with self._changing() as session:
             if request.hospital_code:
                 self._hospital(session, request.hospital_code.strip())
             if repository.client_by_name(session, name) is not None:
@@ -520,7 +540,7 @@ class IdentityService(identity_pb2_grpc.IdentityServiceServicer):
         code = principal.hospital_for(request.hospital_code.strip())
         with self.db.read() as session:
             hospital = self._hospital(session, code)
-            key = self._signing_key(hospital)
+            key = self._hospital_key(hospital)
             algorithm = hospital.digest_algorithm
         return identity_pb2.SignDigestResponse(
             digest=digest.compute(key, algorithm, request.digest_message),
@@ -562,7 +582,7 @@ class IdentityService(identity_pb2_grpc.IdentityServiceServicer):
         """Create or update the built-in clients from their configured secrets."""
         builtin = {ADMIN_CLIENT: (ROLE_ADMIN, self.settings.secret("admin_client_secret")),
                    GATEWAY_CLIENT: (ROLE_GATEWAY, self.settings.secret("gateway_client_secret"))}
-        with self.db.write() as session:
+        with self._changing() as session:
             for name, (role, client_secret) in builtin.items():
                 client = repository.client_by_name(session, name)
                 if client is None:

@@ -42,6 +42,7 @@ class Suite:
     overrides: dict = field(default_factory=dict)
     servers: dict[str, RunningServer] = field(default_factory=dict)
     urls: dict[str, str] = field(default_factory=dict)
+    replicas: list[RunningServer] = field(default_factory=list)
     _channels: list[grpc.Channel] = field(default_factory=list)
 
     @property
@@ -57,11 +58,17 @@ class Suite:
         self.servers[service] = running
         return running
 
+    def start_replica(self, service: str) -> RunningServer:
+        """Another instance of a running service, on the same database."""
+        running = {"identity": identity_server.build}[service](self.settings, "127.0.0.1:0")
+        self.replicas.append(running)
+        return running
+
     def address(self, service: str) -> str:
         return f"127.0.0.1:{self.servers[service].port}"
 
-    def channel(self, service: str) -> grpc.Channel:
-        channel = identity_channel(self.address(service))
+    def channel(self, service: str, address: str | None = None) -> grpc.Channel:
+        channel = identity_channel(address or self.address(service))
         self._channels.append(channel)
         return channel
 
@@ -85,7 +92,7 @@ class Suite:
     def stop(self) -> None:
         for channel in self._channels:
             channel.close()
-        for running in reversed(list(self.servers.values())):
+        for running in [*self.replicas, *reversed(list(self.servers.values()))]:
             running.stop(grace=0)
         for url in self.urls.values():
             self.databases.drop(url)

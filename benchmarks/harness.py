@@ -1,0 +1,183 @@
+"""Load generation and reporting shared by the benchmarks.
+
+A benchmark starts the real components as separate processes (as `ncms up` does),
+then drives them from several client processes (Python clients are themselves a
+bottleneck, so one process would measure the client). Every figure is printed next
+to a baseline measured on the same server in the same run, as a ratio: the absolute
+numbers depend on the machine, the ratio much less.
+"""
+
+from __future__ import annotations
+
+import importlib
+import multiprocessing
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import grpc
+from grpc_health.v1 import health_pb2, health_pb2_grpc
+
+
+@dataclass
+class Result:
+    name: str
+    calls: int
+    seconds: float
+    latencies_ms: list[float]
+    errors: int
+
+    @property
+    def rate(self) -> float:
+        return self.calls / self.seconds if self.seconds else 0.0
+
+    def percentile(self, p: float) -> float:
+        if not self.latencies_ms:
+            return 0.0
+        ordered = sorted(self.latencies_ms)
+        return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
+
+    def line(self) -> str:
+        return (f"{self.name:<44} {self.rate:>9.0f} calls/s   p50 {self.percentile(50):6.2f} ms"
+                f"   p99 {self.percentile(99):6.2f} ms   errors {self.errors}")
+
+
+def _worker(spec: tuple[str, str, dict], threads: int, duration: float, warmup: float,
+            queue: multiprocessing.Queue) -> None:
+    module, function, kwargs = spec
+    make_call: Callable[..., Callable[[], None]] = getattr(importlib.import_module(module), function)
+    latencies: list[float] = []
+    errors = 0
+    lock = threading.Lock()
+    start_at = time.monotonic() + warmup
+    stop_at = start_at + duration
+
+    def run() -> None:
+        nonlocal errors
+        call = make_call(**kwargs)
+        mine: list[float] = []
+        failed = 0
+        while True:
+            begin = time.monotonic()
+            if begin >= stop_at:
+                break
+            try:
+                call()
+            except Exception:
+                failed += 1
+            end = time.monotonic()
+            if begin >= start_at:
+                mine.append((end - begin) * 1000)
+        with lock:
+            latencies.extend(mine)
+            errors += failed
+
+    workers = [threading.Thread(target=run) for _ in range(threads)]
+    for w in workers:
+        w.start()
+    for w in workers:
+        w.join()
+    queue.put((latencies, errors))
+
+
+def measure(name: str, spec: tuple[str, str, dict], *, duration: float = 5.0, warmup: float = 1.0,
+            processes: int = 2, threads: int = 4) -> Result:
+    """Drive ``spec`` (module, factory function, kwargs) from processes × threads clients."""
+    context = multiprocessing.get_context("spawn")
+    queue = context.Queue()
+    children = [context.Process(target=_worker, args=(spec, threads, duration, warmup, queue))
+                for _ in range(processes)]
+    for child in children:
+        child.start()
+    latencies: list[float] = []
+    errors = 0
+    for _ in children:
+        got, failed = queue.get()
+        latencies.extend(got)
+        errors += failed
+    for child in children:
+        child.join()
+    return Result(name, len(latencies), duration, latencies, errors)
+
+
+def ratio_line(label: str, value: float, baseline: float, goal: float | None = None) -> str:
+    ratio = value / baseline if baseline else 0.0
+    verdict = "" if goal is None else (f"   goal ≥ {goal:.2f}: " + ("met" if ratio >= goal else "NOT met"))
+    return f"{label:<44} {ratio:>6.2f}×{verdict}"
+
+
+def median_of(values: list[float]) -> float:
+    return statistics.median(values) if values else 0.0
+
+
+# --- running components as processes -----------------------------------------------------------
+
+class Components:
+    """Components started as `python -m ...` with a shared temporary data directory."""
+
+    def __init__(self, **environment: str) -> None:
+        self.directory = tempfile.TemporaryDirectory(prefix="ncms-bench-")
+        self.data_dir = Path(self.directory.name)
+        self.environment = dict(os.environ, NCMS_DATA_DIR=str(self.data_dir), NCMS_LOG_LEVEL="WARNING",
+                                **environment)
+        self.processes: list[subprocess.Popen] = []
+
+    def start(self, module: str, address: str, **environment: str) -> None:
+        process = subprocess.Popen([sys.executable, "-m", module],
+                                   env={**self.environment, **environment})
+        self.processes.append(process)
+        wait_for_health(address, process)
+
+    def stop(self) -> None:
+        for process in reversed(self.processes):
+            process.terminate()
+        for process in self.processes:
+            try:
+                process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                process.kill()
+        self.directory.cleanup()
+
+    def __enter__(self) -> Components:
+        return self
+
+    def __exit__(self, *_exc) -> None:
+        self.stop()
+
+
+def wait_for_health(address: str, process: subprocess.Popen, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    with grpc.insecure_channel(address) as channel:
+        stub = health_pb2_grpc.HealthStub(channel)
+        while time.monotonic() < deadline:
+            if process.poll() is not None:
+                raise RuntimeError(f"component at {address} exited with {process.returncode}")
+            try:
+                if stub.Check(health_pb2.HealthCheckRequest(), timeout=1).status == 1:
+                    return
+            except grpc.RpcError:
+                time.sleep(0.2)
+    raise RuntimeError(f"component at {address} not ready in {timeout}s")
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def cpu_seconds(pid: int, *, split: bool = False):
+    """User+system CPU seconds a process has used (Linux /proc); (user, system) if split."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    ticks = os.sysconf("SC_CLK_TCK")
+    user, system = int(fields[11]) / ticks, int(fields[12]) / ticks
+    return (user, system) if split else user + system

@@ -1,0 +1,102 @@
+"""Authenticate throughput with cached credentials, beside an empty call on the same server.
+
+    python -m benchmarks identity [--duration 5] [--processes 2] [--threads 4]
+"""
+
+from __future__ import annotations
+
+import argparse
+
+import grpc
+from grpc_health.v1 import health_pb2, health_pb2_grpc
+
+from ncms.identity.v1 import identity_pb2, identity_pb2_grpc
+from services.runtime import digest
+from services.runtime.clients import ClientCredentials, identity_channel, with_token
+
+from .harness import Components, cpu_seconds, free_port, measure, ratio_line
+
+ADMIN_SECRET = "bench-admin-secret-0123456789abcdefghij"
+GATEWAY_SECRET = "bench-gateway-secret-0123456789abcdefghij"
+PASSWORD = "Bench#2026pw"
+
+
+# Both measured calls use the same client stack: one channel, the gateway's token as
+# call metadata, a deadline.
+
+def gateway_metadata(channel: grpc.Channel) -> tuple:
+    credentials = ClientCredentials(identity_pb2_grpc.IdentityServiceStub(channel), "ncms-gateway",
+                                    GATEWAY_SECRET)
+    return credentials.metadata()
+
+
+def health_call(address: str):
+    channel = identity_channel(address)
+    stub, metadata = health_pb2_grpc.HealthStub(channel), gateway_metadata(channel)
+    request = health_pb2.HealthCheckRequest()
+    return lambda: stub.Check(request, timeout=5, metadata=metadata)
+
+
+def authenticate_call(address: str, request: bytes):
+    channel = identity_channel(address)
+    stub, metadata = identity_pb2_grpc.IdentityServiceStub(channel), gateway_metadata(channel)
+    parsed = identity_pb2.AuthenticateRequest.FromString(request)
+    return lambda: stub.Authenticate(parsed, timeout=5, metadata=metadata)
+
+
+def prepare(address: str) -> identity_pb2.AuthenticateRequest:
+    channel = identity_channel(address)
+    admin = identity_pb2_grpc.IdentityServiceStub(with_token(channel, ClientCredentials(
+        identity_pb2_grpc.IdentityServiceStub(channel), "ncms-admin", ADMIN_SECRET).token))
+    key = admin.CreateHospital(identity_pb2.CreateHospitalRequest(
+        code="450200001", name="bench", level=2)).signing_key
+    admin.CreateUser(identity_pb2.CreateUserRequest(
+        hospital_code="450200001", name="his01", password=PASSWORD,
+        allowed_ips=["127.0.0.0/8"], permissions="CDEFGHIJ"))
+    params = {"yydm": "450200001", "yh": "his01", "kl": PASSWORD, "chzh": "45020000100001"}
+    message = digest.canonical_message("chryxxjk", params)
+    request = identity_pb2.AuthenticateRequest(
+        hospital_code="450200001", user="his01", password=PASSWORD, client_ip="127.0.0.1",
+        operation="chryxxjk", digest_message=message,
+        digest=digest.compute(key, digest.HMAC_SHA256, message))
+    authenticate_call(address, request.SerializeToString())()  # the first call pays argon2
+    channel.close()
+    return request
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks identity", description=__doc__)
+    parser.add_argument("--duration", type=float, default=5.0)
+    parser.add_argument("--processes", type=int, default=2)
+    parser.add_argument("--threads", type=int, default=4)
+    args = parser.parse_args(argv)
+    port = free_port()
+    address = f"127.0.0.1:{port}"
+    load = dict(duration=args.duration, processes=args.processes, threads=args.threads)
+    with Components(NCMS_ADMIN_CLIENT_SECRET=ADMIN_SECRET, NCMS_GATEWAY_CLIENT_SECRET=GATEWAY_SECRET) as components:
+        components.start("services.identity", address, NCMS_IDENTITY_ADDRESS=address)
+        request = prepare(address)
+        print(f"identity on {address} (SQLite, argon2id strong profile, audit on); "
+              f"load: {args.processes} processes × {args.threads} threads, {args.duration:.0f}s each")
+        server = components.processes[0].pid
+        before = cpu_seconds(server)
+        empty = measure("empty call (grpc.health.v1 Check)", (__name__, "health_call", {"address": address}), **load)
+        empty_cpu = (cpu_seconds(server) - before) / max(empty.calls, 1) * 1e6
+        print(empty.line() + f"   server CPU {empty_cpu:.0f} µs/call")
+        before = cpu_seconds(server)
+        auth = measure("Authenticate, cached credentials",
+                       (__name__, "authenticate_call", {"address": address, "request": request.SerializeToString()}),
+                       **load)
+        auth_cpu = (cpu_seconds(server) - before) / max(auth.calls, 1) * 1e6
+        print(auth.line() + f"   server CPU {auth_cpu:.0f} µs/call")
+        print(ratio_line("ratio Authenticate / empty call", auth.rate, empty.rate, goal=0.5))
+
+
+if __name__ == "__main__":
+    main()
+
+
+def plain_health(address: str):
+    stub = health_pb2_grpc.HealthStub(grpc.insecure_channel(address))
+    request = health_pb2.HealthCheckRequest()
+    return lambda: stub.Check(request, timeout=5)

@@ -1,0 +1,21 @@
+"""The suite's components as `ncms up` and `ncms migrate` know them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Component:
+    name: str
+    module: str  # run as `python -m <module>`
+    migrations: str = ""  # the Alembic package of a service with a database
+    kind: str = "grpc"  # "grpc" (health-checked) or "http"
+
+
+SERVICES: dict[str, Component] = {
+    "identity": Component("identity", "services.identity", "services.identity.migrations"),
+}
+
+# Start order: identity first (every other component fetches its token keys).
+COMPONENTS: list[Component] = [SERVICES["identity"]]
