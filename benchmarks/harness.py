@@ -107,6 +107,42 @@ def measure(name: str, spec: tuple[str, str, dict], *, duration: float = 5.0, wa
     return Result(name, len(latencies), duration, latencies, errors)
 
 
+@dataclass
+class Comparison:
+    baseline: Result
+    subject: Result
+    baseline_cpu_us: float
+    subject_cpu_us: float
+
+    @property
+    def ratio(self) -> float:
+        return self.subject.rate / self.baseline.rate if self.baseline.rate else 0.0
+
+
+def compare(baseline: tuple[str, tuple], subject: tuple[str, tuple], *, server_pid: int | None = None,
+            rounds: int = 3, **load) -> Comparison:
+    """Measure baseline and subject alternately ``rounds`` times; keep each one's median round.
+
+    Alternating cancels slow drifts of the machine (other load, CPU frequency); the
+    median drops a disturbed round.
+    """
+    runs: dict[str, list[tuple[Result, float]]] = {"baseline": [], "subject": []}
+    for _ in range(rounds):
+        for key, (name, spec) in (("baseline", baseline), ("subject", subject)):
+            before = cpu_seconds(server_pid) if server_pid else 0.0
+            result = measure(name, spec, **load)
+            used = (cpu_seconds(server_pid) - before) if server_pid else 0.0
+            runs[key].append((result, used / max(result.calls, 1) * 1e6))
+
+    def median_run(key: str) -> tuple[Result, float]:
+        ordered = sorted(runs[key], key=lambda run: run[0].rate)
+        return ordered[len(ordered) // 2]
+
+    base, base_cpu = median_run("baseline")
+    subj, subj_cpu = median_run("subject")
+    return Comparison(base, subj, base_cpu, subj_cpu)
+
+
 def ratio_line(label: str, value: float, baseline: float, goal: float | None = None) -> str:
     ratio = value / baseline if baseline else 0.0
     verdict = "" if goal is None else (f"   goal ≥ {goal:.2f}: " + ("met" if ratio >= goal else "NOT met"))

@@ -14,7 +14,7 @@ from ncms.identity.v1 import identity_pb2, identity_pb2_grpc
 from services.runtime import digest
 from services.runtime.clients import ClientCredentials, identity_channel, with_token
 
-from .harness import Components, cpu_seconds, free_port, measure, ratio_line
+from .harness import Components, compare, free_port, ratio_line
 
 ADMIN_SECRET = "bench-admin-secret-0123456789abcdefghij"
 GATEWAY_SECRET = "bench-gateway-secret-0123456789abcdefghij"
@@ -69,6 +69,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--duration", type=float, default=5.0)
     parser.add_argument("--processes", type=int, default=2)
     parser.add_argument("--threads", type=int, default=4)
+    parser.add_argument("--rounds", type=int, default=3, help="alternating rounds; medians are kept")
     args = parser.parse_args(argv)
     port = free_port()
     address = f"127.0.0.1:{port}"
@@ -76,19 +77,17 @@ def main(argv: list[str] | None = None) -> None:
     with Components(NCMS_ADMIN_CLIENT_SECRET=ADMIN_SECRET, NCMS_GATEWAY_CLIENT_SECRET=GATEWAY_SECRET) as components:
         components.start("services.identity", address, NCMS_IDENTITY_ADDRESS=address)
         request = prepare(address)
-        print(f"identity on {address} (SQLite, argon2id strong profile, audit on); "
-              f"load: {args.processes} processes × {args.threads} threads, {args.duration:.0f}s each")
-        server = components.processes[0].pid
-        before = cpu_seconds(server)
-        empty = measure("empty call (grpc.health.v1 Check)", (__name__, "health_call", {"address": address}), **load)
-        empty_cpu = (cpu_seconds(server) - before) / max(empty.calls, 1) * 1e6
-        print(empty.line() + f"   server CPU {empty_cpu:.0f} µs/call")
-        before = cpu_seconds(server)
-        auth = measure("Authenticate, cached credentials",
-                       (__name__, "authenticate_call", {"address": address, "request": request.SerializeToString()}),
-                       **load)
-        auth_cpu = (cpu_seconds(server) - before) / max(auth.calls, 1) * 1e6
-        print(auth.line() + f"   server CPU {auth_cpu:.0f} µs/call")
+        print(f"identity on {address} (SQLite, argon2id strong profile, audit on); load: "
+              f"{args.processes} processes × {args.threads} threads, {args.duration:.0f}s per round, "
+              f"median of {args.rounds} alternating rounds")
+        result = compare(
+            ("empty call (grpc.health.v1 Check)", (__name__, "health_call", {"address": address})),
+            ("Authenticate, cached credentials",
+             (__name__, "authenticate_call", {"address": address, "request": request.SerializeToString()})),
+            server_pid=components.processes[0].pid, rounds=args.rounds, **load)
+        print(result.baseline.line() + f"   server CPU {result.baseline_cpu_us:.0f} µs/call")
+        print(result.subject.line() + f"   server CPU {result.subject_cpu_us:.0f} µs/call")
+        auth, empty = result.subject, result.baseline
         print(ratio_line("ratio Authenticate / empty call", auth.rate, empty.rate, goal=0.5))
 
 

@@ -510,3 +510,14 @@ def test_replicas_drop_their_cache_when_another_replica_changes_data(identity, h
     while outcome() != "E1001" and time.monotonic() < deadline:
         time.sleep(0.01)
     assert outcome() == "E1001"
+
+
+def test_no_decision_is_answered_without_its_audit(identity, hospital, monkeypatch):
+    from services.identity.audit import AuditLog
+
+    def broken(self, events):
+        raise RuntimeError("audit table unwritable")
+
+    monkeypatch.setattr(AuditLog, "_write", broken)
+    assert auth_code(identity, hospital) == "E9001"
+    assert auth_code(identity, hospital, call(password="Wrong-pass1")) == "E9001"

@@ -59,6 +59,7 @@ def _networks_of(stored: str) -> tuple[Network, ...]:
     return parse_networks(stored.split(","))
 
 
+@lru_cache(maxsize=65_536)
 def is_allowed(stored_list: str, client_ip: str) -> bool:
     """Whether ``client_ip`` falls in the stored (normalised) list. Empty list: nobody."""
     address = parse_address(client_ip)

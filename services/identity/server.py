@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from ncms.identity.v1 import identity_pb2, identity_pb2_grpc
-
 from services.runtime import service_main
 from services.runtime.auth import TokenSigner, TokenVerifier, signing_key_from_secret
 from services.runtime.grpc_server import RunningServer, ServiceBinding, create_server
@@ -42,6 +41,7 @@ def build(settings: Settings, listen: str | None = None) -> RunningServer:
         [ServiceBinding(SERVICE_NAME, identity_pb2_grpc.add_IdentityServiceServicer_to_server, servicer)],
         listen or settings.listen_address_of("identity"), verifier=verifier,
         public_methods=PUBLIC_METHODS, max_workers=settings.grpc_max_workers)
+    running.on_stop(audit_log.close)
     if listener is not None:
         running.on_stop(listener.stop)
     running.on_stop(db.dispose)

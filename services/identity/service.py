@@ -20,9 +20,9 @@ from dataclasses import dataclass
 from urllib.parse import urlparse
 
 from google.protobuf import timestamp_pb2
-from ncms.identity.v1 import identity_pb2, identity_pb2_grpc
 from sqlalchemy.orm import Session
 
+from ncms.identity.v1 import identity_pb2, identity_pb2_grpc
 from services.runtime import digest
 from services.runtime.auth import (
     PERMISSION_LETTERS,

@@ -27,7 +27,17 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import BigInteger, Connection, DateTime, Engine, MetaData, Numeric, TypeDecorator, create_engine, event
+from sqlalchemy import (
+    BigInteger,
+    Connection,
+    DateTime,
+    Engine,
+    MetaData,
+    Numeric,
+    TypeDecorator,
+    create_engine,
+    event,
+)
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.pool import StaticPool
 
@@ -135,24 +145,28 @@ class Database:
             yield session
 
     @contextlib.contextmanager
-    def raw(self, *, write: bool = False) -> Iterator[RawConnection]:
+    def raw(self, *, write: bool = False, single_statement: bool = False) -> Iterator[RawConnection]:
         """A pooled DBAPI connection for a per-request hot path, bypassing the ORM.
 
         In a threaded gRPC server each SQLAlchemy Connection costs several hundred
         microseconds of lock and event handling per request; a statement on the raw
         connection costs a few dozen. Use it only where a path runs on every call
         (authentication, the audit log) and keep the SQL in the module that owns it.
-        Committed at the end when ``write``; rolled back otherwise or on error.
+        Committed at the end when ``write``; rolled back otherwise or on error. A
+        ``single_statement`` write on SQLite runs as its own implicit transaction
+        (one statement instead of three; the driver is in autocommit mode).
         """
         lock = self._write_lock if write else contextlib.nullcontext()
         with lock:
             connection = self.engine.raw_connection()
             cursor = connection.cursor()
             try:
-                if self.is_sqlite:  # autocommit mode at the driver: transactions are explicit
+                implicit = self.is_sqlite and single_statement
+                if self.is_sqlite and not implicit:  # the driver autocommits: be explicit
                     cursor.execute("BEGIN IMMEDIATE" if write else "BEGIN")
                 yield RawConnection(cursor, self.is_sqlite)
-                self._end(connection, cursor, commit=write)
+                if not implicit:
+                    self._end(connection, cursor, commit=write)
             except BaseException:
                 with contextlib.suppress(Exception):
                     self._end(connection, cursor, commit=False)

@@ -58,7 +58,7 @@ class Settings(BaseSettings):
     settlement_database_url: str | None = None
 
     # gRPC plumbing.
-    grpc_max_workers: int = Field(32, ge=1)
+    grpc_max_workers: int = Field(16, ge=1)
     grpc_deadline_seconds: float = Field(5.0, gt=0)
     shutdown_grace_seconds: float = Field(10.0, ge=0)
 
@@ -68,9 +68,8 @@ class Settings(BaseSettings):
     password_history: int = Field(5, ge=0)
     # "strong" is argon2id at the RFC 9106 second recommendation; "fast" is for tests
     # and demos only and is refused in production.
-    password_hash_profile: Literal["strong", "fast"] = "strong"
+    password_hash_profile: Literal["strong", "fast"] = "strong"  # noqa: S105 (a profile name)
     token_ttl_seconds: int = Field(300, ge=10, le=3600)
-    audit_flush_max_wait_ms: int = Field(20, ge=0)
 
     # Secrets (see module docstring).
     master_key: SecretStr | None = None
@@ -138,7 +137,7 @@ class Settings(BaseSettings):
 
     def check_production_safety(self) -> None:
         """Refuse settings that are only acceptable on a developer's machine."""
-        if self.production and self.password_hash_profile != "strong":
+        if self.production and self.password_hash_profile != "strong":  # noqa: S105
             raise ConfigurationError("NCMS_PASSWORD_HASH_PROFILE=fast is refused in production")
 
 

@@ -1,0 +1,148 @@
+"""The ncms command, run as an administrator would run it, against real services."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from ncms.identity.v1 import identity_pb2
+from tests.support.legacy import authenticate_request
+from tests.support.suite import ADMIN_SECRET, new_hospital, new_user
+
+NCMS = [sys.executable, "-c", "from cli.main import main; main()"]
+
+
+def run(identity, *args: str, env_extra: dict | None = None) -> subprocess.CompletedProcess:
+    env = {**os.environ, "NCMS_IDENTITY_ADDRESS": identity.address("identity"),
+           "NCMS_ADMIN_CLIENT_SECRET": ADMIN_SECRET, "NCMS_DATA_DIR": str(identity.data_dir),
+           **(env_extra or {})}
+    return subprocess.run([*NCMS, *args], capture_output=True, text=True, env=env, timeout=60)
+
+
+def test_hospital_and_user_commands(identity):
+    added = run(identity, "hospital", "add", "--code", "450200003", "--name", "测试县人民医院",
+                "--level", "3", "--algorithm", "HMAC-SM3", "--json")
+    assert added.returncode == 0, added.stderr
+    hospital = json.loads(added.stdout)
+    assert hospital["code"] == "450200003" and hospital["digest_algorithm"] == "HMAC-SM3"
+    assert len(hospital["signing_key"]) >= 43
+
+    human = run(identity, "hospital", "rotate-key", "--code", "450200003")
+    assert human.returncode == 0 and "key version 2" in human.stdout
+
+    user = run(identity, "user", "add", "--hospital", "450200003", "--user", "his01",
+               "--password", "Str0ng!pass", "--ips", "10.0.0.0/8,2001:db8::/32", "--permissions", "ACEF")
+    assert user.returncode == 0, user.stderr
+    listed = json.loads(run(identity, "user", "list", "--hospital", "450200003", "--json").stdout)
+    assert [(u["name"], u["state"], u["allowed_ips"]) for u in listed["users"]] == [
+        ("his01", "active", ["10.0.0.0/8", "2001:db8::/32"])]
+    text = run(identity, "hospital", "list").stdout
+    assert "450200003" in text and "测试县人民医院" in text
+
+
+def test_approve_and_unlock(identity):
+    key = new_hospital(identity.admin, "450200001")
+    new_user(identity.admin, "450200001", "his01", "Passw0rd!x", permissions="AE")
+    params = {"yydm": "450200001", "fqyh": "his01", "fqyhkl": "Passw0rd!x"}
+    token = identity.gateway.Authenticate(authenticate_request(key, "Yhzjjk", params)).token
+    from ncms.identity.v1 import identity_pb2_grpc
+    from services.runtime.clients import with_token
+
+    requester = identity_pb2_grpc.IdentityServiceStub(with_token(identity.channel("identity"), lambda: token))
+    requester.RequestUser(identity_pb2.RequestUserRequest(user="nurse1", password="Nurse#2026a",
+                                                          allowed_ips="", permissions="AE"))
+    pending = json.loads(run(identity, "user", "list", "--hospital", "450200001", "--pending", "--json").stdout)
+    assert [u["name"] for u in pending["users"]] == ["nurse1"]
+    approved = run(identity, "user", "approve", "--hospital", "450200001", "--user", "nurse1",
+                   "--permissions", "E", "--json")
+    assert approved.returncode == 0 and json.loads(approved.stdout)["permissions"] == "E"
+
+    wrong = {"yydm": "450200001", "yh": "nurse1", "kl": "Wrong-pass1", "chzh": "1"}
+    for _ in range(5):
+        try:
+            identity.gateway.Authenticate(authenticate_request(key, "chryxxjk", wrong))
+        except Exception:
+            pass
+    locked = json.loads(run(identity, "user", "list", "--hospital", "450200001", "--json").stdout)
+    assert [u.get("locked_until") for u in locked["users"] if u["name"] == "nurse1"][0]
+    unlocked = run(identity, "user", "unlock", "--hospital", "450200001", "--user", "nurse1")
+    assert unlocked.returncode == 0 and "unlocked" in unlocked.stdout
+
+
+@pytest.mark.parametrize("args,message", [
+    (["user", "add", "--hospital", "nope", "--user", "x", "--password", "Str0ng!pass", "--ips",
+      "10.0.0.1", "--permissions", "E"], "E1007:医院代码无效"),
+    (["user", "add", "--hospital", "450200001", "--user", "x", "--password", "weak", "--ips",
+      "10.0.0.1", "--permissions", "E"], "E1101:口令强度不足"),
+    (["user", "approve", "--hospital", "450200001", "--user", "ghost"], "E1104:用户不存在"),
+    (["hospital", "add", "--code", "450200001", "--name", "x", "--level", "2"], "already exists"),
+])
+def test_errors_are_one_line_without_trace(identity, args, message):
+    new_hospital(identity.admin, "450200001")
+    result = run(identity, *args)
+    assert result.returncode == 1
+    assert result.stderr.startswith("error: ") and message in result.stderr
+    assert "Traceback" not in result.stderr and result.stderr.count("\n") == 1
+    as_json = run(identity, *args, "--json")
+    assert json.loads(as_json.stdout)["error"]["message"]
+
+
+def test_unreachable_service_and_wrong_secret_say_what_to_do(identity):
+    unreachable = run(identity, "hospital", "list", env_extra={"NCMS_IDENTITY_ADDRESS": "127.0.0.1:1"})
+    assert unreachable.returncode == 1 and "ncms up" in unreachable.stderr
+    refused = run(identity, "hospital", "list", env_extra={"NCMS_ADMIN_CLIENT_SECRET": "not-it"})
+    assert refused.returncode == 1 and "administrator credentials were refused" in refused.stderr
+
+
+def test_help_lists_the_commands():
+    result = subprocess.run([*NCMS, "--help"], capture_output=True, text=True, timeout=60)
+    for command in ("up", "hospital", "user", "migrate"):
+        assert command in result.stdout
+    user_help = subprocess.run([*NCMS, "user", "add", "--help"], capture_output=True, text=True, timeout=60)
+    assert "--permissions" in user_help.stdout and "--json" in user_help.stdout
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def test_up_starts_the_suite_with_demo_data_and_stops_on_ctrl_c(tmp_path: Path):
+    ports = {name: free_port() for name in ("identity", "catalog", "enrollment", "settlement", "gateway")}
+    env = dict(os.environ, NCMS_DATA_DIR=str(tmp_path / "var"),
+               **{f"NCMS_{name.upper()}_ADDRESS": f"127.0.0.1:{port}" for name, port in ports.items()})
+    env.pop("NCMS_ADMIN_CLIENT_SECRET", None)
+    process = subprocess.Popen([*NCMS, "up", "--demo"], env=env, stdout=subprocess.PIPE,
+                               stderr=subprocess.STDOUT, text=True)
+    lines: list[str] = []
+    deadline = time.monotonic() + 90
+    try:
+        while time.monotonic() < deadline:
+            line = process.stdout.readline()
+            if not line:
+                break
+            lines.append(line)
+            if "the suite is running" in line:
+                break
+        assert any("the suite is running" in line for line in lines), "".join(lines)
+        listed = subprocess.run([*NCMS, "hospital", "list", "--json"], env=env, capture_output=True,
+                                text=True, timeout=60)
+        assert listed.returncode == 0, listed.stderr
+        assert [h["code"] for h in json.loads(listed.stdout)["hospitals"]] == ["450200001"]
+        credentials = json.loads((tmp_path / "var" / "demo" / "credentials.json").read_text("utf-8"))
+        assert credentials["signing_key"] and credentials["users"]
+    finally:
+        process.send_signal(signal.SIGINT)
+        rest, _ = process.communicate(timeout=60)
+    assert process.returncode == 0, "".join(lines) + rest
+    assert "stopped" in rest
