@@ -41,9 +41,7 @@ def open_channel(address: str, idempotent: Iterable[tuple[str, str]] = ()) -> gr
         ("grpc.max_receive_message_length", 64 * 1024 * 1024),
         ("grpc.max_send_message_length", 64 * 1024 * 1024),
     ]
-    channel = grpc.insecure_channel(address, options=options)
-    interceptors = telemetry.client_interceptors()
-    return grpc.intercept_channel(channel, *interceptors) if interceptors else channel
+    return telemetry.instrument_channel(grpc.insecure_channel(address, options=options))
 
 
 IDENTITY_SERVICE = "ncms.identity.v1.IdentityService"

@@ -101,12 +101,13 @@ def server_interceptors() -> list:
     return [server_interceptor(tracer_provider=_provider, filter_=filters.negate(filters.health_check()))]
 
 
-def client_interceptors() -> list:
+def instrument_channel(channel):
+    """``channel`` with client spans and trace-context propagation, when tracing is on."""
     if _provider is None:
-        return []
-    from opentelemetry.instrumentation.grpc import client_interceptor
+        return channel
+    from opentelemetry.instrumentation.grpc import client_interceptor, grpcext
 
-    return [client_interceptor(tracer_provider=_provider)]
+    return grpcext.intercept_channel(channel, client_interceptor(tracer_provider=_provider))
 
 
 def tracer(name: str) -> trace.Tracer:
