@@ -39,7 +39,10 @@ from sqlalchemy import (
     event,
 )
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
+from opentelemetry.trace import SpanKind
 from sqlalchemy.pool import StaticPool
+
+from . import telemetry
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 
@@ -201,11 +204,13 @@ class RawConnection:
         return text if self.is_sqlite else _pyformat(text)
 
     def execute(self, text: str, parameters: dict | None = None):
-        self.cursor.execute(self.sql(text), parameters or {})
+        with _span(text, self.is_sqlite):
+            self.cursor.execute(self.sql(text), parameters or {})
         return self.cursor
 
     def executemany(self, text: str, rows: list[dict]) -> None:
-        self.cursor.executemany(self.sql(text), rows)
+        with _span(text, self.is_sqlite):
+            self.cursor.executemany(self.sql(text), rows)
 
     def time_parameter(self, value: datetime) -> datetime | str:
         """A UTC time as UTCDateTime stores it on this backend."""
@@ -221,6 +226,16 @@ class RawConnection:
         if isinstance(value, str):
             value = datetime.fromisoformat(value)
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def _span(text: str, is_sqlite: bool):
+    """A database span like SQLAlchemy's (statement text only, never values)."""
+    if not telemetry.enabled():
+        return contextlib.nullcontext()
+    statement = " ".join(text.split())
+    return telemetry.tracer(__name__).start_as_current_span(
+        statement.split(" ", 1)[0].upper(), kind=SpanKind.CLIENT,
+        attributes={"db.system": "sqlite" if is_sqlite else "postgresql", "db.statement": statement})
 
 
 @functools.lru_cache(maxsize=256)
