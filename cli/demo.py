@@ -72,5 +72,6 @@ def load_demo(ctx: Context, data_dir: Path) -> dict:
     for entry in credentials["users"]:
         click.echo(f"  user          {entry['user']} / {entry['password']}  letters {entry['permissions']}")
     click.echo(f"  (also in {data_dir / 'demo' / 'credentials.json'})")
+    click.echo(f"  SOAP endpoint {ctx.settings.public_url}  (WSDL: ?wsdl)")
     click.echo("")
     return credentials

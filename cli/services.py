@@ -17,5 +17,8 @@ SERVICES: dict[str, Component] = {
     "identity": Component("identity", "services.identity", "services.identity.migrations"),
 }
 
-# Start order: identity first (every other component fetches its token keys).
-COMPONENTS: list[Component] = [SERVICES["identity"]]
+GATEWAY = Component("gateway", "gateway", kind="http")
+
+# Start order: identity first (every other component fetches its token keys), the
+# gateway last (it calls the services).
+COMPONENTS: list[Component] = [SERVICES["identity"], GATEWAY]

@@ -7,6 +7,7 @@ import signal
 import subprocess
 import sys
 import time
+import urllib.request
 from pathlib import Path
 
 import click
@@ -22,22 +23,32 @@ STARTUP_TIMEOUT = 60.0
 SECRETS = ("master_key", "token_key", "admin_client_secret", "gateway_client_secret")
 
 
+def _healthy(component: Component, address: str) -> bool:
+    if component.kind == "http":
+        try:
+            with urllib.request.urlopen(f"http://{address}/healthz", timeout=1.0) as response:  # noqa: S310
+                return response.status == 200
+        except OSError:
+            return False
+    with grpc.insecure_channel(address) as channel:
+        try:
+            status = health_pb2_grpc.HealthStub(channel).Check(
+                health_pb2.HealthCheckRequest(), timeout=1.0).status
+        except grpc.RpcError:
+            return False
+    return status == health_pb2.HealthCheckResponse.SERVING
+
+
 def wait_until_ready(component: Component, address: str, process: subprocess.Popen,
                      timeout: float = STARTUP_TIMEOUT) -> None:
     deadline = time.monotonic() + timeout
-    with grpc.insecure_channel(address) as channel:
-        stub = health_pb2_grpc.HealthStub(channel)
-        while time.monotonic() < deadline:
-            if process.poll() is not None:
-                raise CommandError(f"{component.name} exited with status {process.returncode} "
-                                   "while starting; its log is above")
-            try:
-                status = stub.Check(health_pb2.HealthCheckRequest(), timeout=1.0).status
-                if status == health_pb2.HealthCheckResponse.SERVING:
-                    return
-            except grpc.RpcError:
-                pass
-            time.sleep(0.2)
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise CommandError(f"{component.name} exited with status {process.returncode} "
+                               "while starting; its log is above")
+        if _healthy(component, address):
+            return
+        time.sleep(0.2)
     raise CommandError(f"{component.name} did not become ready at {address} within {timeout:.0f}s")
 
 
@@ -51,7 +62,8 @@ class Supervisor:
         process = subprocess.Popen([sys.executable, "-m", component.module], env=self.environment)
         self.processes.append((component, process))
         wait_until_ready(component, address, process)
-        click.echo(f"  {component.name:<11} ready on {address} (pid {process.pid})")
+        where = f"http://{address}/NcmsService.asmx" if component.kind == "http" else address
+        click.echo(f"  {component.name:<11} ready on {where} (pid {process.pid})")
 
     def watch(self) -> int:
         """Block until a component exits by itself; returns its status."""

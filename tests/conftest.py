@@ -9,11 +9,12 @@ with ``CI=true`` a skipped test fails the run, because CI installs everything.
 from __future__ import annotations
 
 import os
+import threading
 
 import pytest
 
 from tests.support.databases import DatabaseFactory, postgres_reachable
-from tests.support.suite import Suite
+from tests.support.suite import Suite, stop_waitress
 
 
 def pytest_addoption(parser):
@@ -75,3 +76,32 @@ def identity(suite):
     """A running identity service; the suite gives admin and gateway stubs."""
     suite.start("identity")
     return suite
+
+
+@pytest.fixture(scope="session")
+def mono_client(tmp_path_factory):
+    """The .NET HIS client, built once per run from a live gateway's WSDL."""
+    from tests.support import mono
+
+    missing = mono.missing_tools()
+    if missing:
+        pytest.skip(f"Mono is not installed ({', '.join(missing)} missing; "
+                    "apt-get install mono-devel)")
+    from waitress.server import create_server
+
+    from gateway.app import GatewayApp
+    from services.runtime.settings import Settings
+
+    workdir = tmp_path_factory.mktemp("mono")
+    holder = {}
+    server = create_server(lambda environ, start: holder["app"](environ, start),
+                           host="127.0.0.1", port=0, threads=2)
+    url = f"http://127.0.0.1:{server.effective_port}/NcmsService.asmx"
+    holder["app"] = GatewayApp(Settings(data_dir=workdir, gateway_public_url=url,
+                                        gateway_client_secret="unused-for-the-wsdl"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    try:
+        return mono.build(f"{url}?wsdl", workdir)
+    finally:
+        stop_waitress(server, thread)

@@ -15,6 +15,7 @@ import pytest
 
 from ncms.identity.v1 import identity_pb2
 from tests.support.legacy import authenticate_request
+from tests.support.soap import Legacy
 from tests.support.suite import ADMIN_SECRET, new_hospital, new_user
 
 NCMS = [sys.executable, "-c", "from cli.main import main; main()"]
@@ -140,6 +141,11 @@ def test_up_starts_the_suite_with_demo_data_and_stops_on_ctrl_c(tmp_path: Path):
         assert [h["code"] for h in json.loads(listed.stdout)["hospitals"]] == ["450200001"]
         credentials = json.loads((tmp_path / "var" / "demo" / "credentials.json").read_text("utf-8"))
         assert credentials["signing_key"] and credentials["users"]
+        # the gateway (gunicorn, as in production) answers a signed legacy call
+        user = credentials["users"][0]
+        his = Legacy(f"http://127.0.0.1:{ports['gateway']}/NcmsService.asmx", credentials["signing_key"],
+                     user=user["user"], password=user["password"])
+        assert his.call("yhklxgjk", ykl=user["password"], xkl=user["password"]).text() == "E1102:新旧口令相同"
     finally:
         process.send_signal(signal.SIGINT)
         rest, _ = process.communicate(timeout=60)

@@ -27,6 +27,7 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
+from opentelemetry.trace import SpanKind
 from sqlalchemy import (
     BigInteger,
     Connection,
@@ -39,10 +40,10 @@ from sqlalchemy import (
     event,
 )
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
-from opentelemetry.trace import SpanKind
 from sqlalchemy.pool import StaticPool
 
 from . import telemetry
+from .deadline import ensure_caller_waiting
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 
@@ -137,15 +138,20 @@ class Database:
 
     @contextlib.contextmanager
     def write_connection(self) -> Iterator[Connection]:
-        """A Core write transaction (BEGIN IMMEDIATE on SQLite); committed at the end."""
+        """A Core write transaction (BEGIN IMMEDIATE on SQLite); committed at the end,
+        unless the gRPC caller has given up meanwhile (then rolled back, E9001)."""
         with self._write_lock, self._write_engine.begin() as connection:
             yield connection
+            ensure_caller_waiting()
 
     @contextlib.contextmanager
     def write(self) -> Iterator[Session]:
-        """A write transaction: committed when the block ends, rolled back on error."""
+        """A write transaction: committed when the block ends, rolled back on error, and
+        rolled back (E9001) when the gRPC caller has given up meanwhile."""
         with self._write_lock, self._writer() as session, session.begin():
             yield session
+            session.flush()
+            ensure_caller_waiting()
 
     @contextlib.contextmanager
     def raw(self, *, write: bool = False, single_statement: bool = False) -> Iterator[RawConnection]:

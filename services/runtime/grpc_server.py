@@ -24,6 +24,7 @@ from grpc_reflection.v1alpha import reflection
 
 from . import telemetry
 from .auth import TokenVerifier, reset_current_principal, set_current_principal
+from .deadline import reset_current_rpc, set_current_rpc
 from .errors import DomainError, internal_status, to_grpc_status, unauthenticated
 
 log = logging.getLogger(__name__)
@@ -104,7 +105,8 @@ class ErrorInterceptor(grpc.ServerInterceptor):
 
 
 class AuthInterceptor(grpc.ServerInterceptor):
-    """Verifies the bearer token and makes its principal current for the call."""
+    """Verifies the bearer token and makes its principal (and the call's context, for
+    the deadline check before commits) current for the call."""
 
     def __init__(self, verifier: TokenVerifier, public_methods: Iterable[str] = ()) -> None:
         self._verifier = verifier
@@ -134,17 +136,21 @@ class AuthInterceptor(grpc.ServerInterceptor):
             if streams:
                 def streaming(request, context):
                     marker = set_current_principal(authenticate(context))
+                    rpc = set_current_rpc(context)
                     try:
                         yield from behaviour(request, context)
                     finally:
+                        reset_current_rpc(rpc)
                         reset_current_principal(marker)
                 return streaming
 
             def unary(request, context):
                 marker = set_current_principal(authenticate(context))
+                rpc = set_current_rpc(context)
                 try:
                     return behaviour(request, context)
                 finally:
+                    reset_current_rpc(rpc)
                     reset_current_principal(marker)
             return unary
 

@@ -26,6 +26,7 @@ QUIET_LOGGERS = {
     "spyne.application": logging.CRITICAL,
     "spyne.interface": logging.WARNING,
     "spyne": logging.WARNING,
+    "spyne.util.appreg": logging.ERROR,
     "zeep": logging.WARNING,
     "urllib3": logging.WARNING,
 }

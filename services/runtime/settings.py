@@ -71,6 +71,17 @@ class Settings(BaseSettings):
     password_hash_profile: Literal["strong", "fast"] = "strong"  # noqa: S105 (a profile name)
     token_ttl_seconds: int = Field(300, ge=10, le=3600)
 
+    # Gateway (the legacy SOAP front door).
+    # The address hospitals use, published as the WSDL's soap:address (behind a proxy
+    # or ingress, its public URL); default: http://<gateway_address>/NcmsService.asmx.
+    gateway_public_url: str | None = None
+    # Proxies whose X-Forwarded-For is believed (comma-separated IPs or CIDRs).
+    gateway_trusted_proxies: str = ""
+    gateway_max_body_bytes: int = Field(16 * 1024 * 1024, ge=1024)
+    gateway_max_dataset_rows: int = Field(20_000, ge=1)
+    gateway_workers: int = Field(2, ge=1)
+    gateway_threads: int = Field(4, ge=1)
+
     # Secrets (see module docstring).
     master_key: SecretStr | None = None
     master_key_file: Path | None = None
@@ -94,6 +105,10 @@ class Settings(BaseSettings):
 
     def listen_address_of(self, component: str) -> str:
         return self.listen_address or self.address_of(component)
+
+    @property
+    def public_url(self) -> str:
+        return self.gateway_public_url or f"http://{self.gateway_address}/NcmsService.asmx"
 
     def database_url(self, service: str) -> str:
         if service not in SERVICE_NAMES:

@@ -6,6 +6,7 @@ talking real gRPC over loopback, each with its own fresh database.
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass, field
 
 import grpc
@@ -43,6 +44,7 @@ class Suite:
     servers: dict[str, RunningServer] = field(default_factory=dict)
     urls: dict[str, str] = field(default_factory=dict)
     replicas: list[RunningServer] = field(default_factory=list)
+    _gateways: list = field(default_factory=list)
     _channels: list[grpc.Channel] = field(default_factory=list)
 
     @property
@@ -63,6 +65,25 @@ class Suite:
         running = {"identity": identity_server.build}[service](self.settings, "127.0.0.1:0")
         self.replicas.append(running)
         return running
+
+    def start_gateway(self, host: str = "127.0.0.1", **overrides) -> str:
+        """The gateway's WSGI app served in-process (HTTP/1.1, threads); returns its URL."""
+        from waitress.server import create_server
+
+        from gateway.app import GatewayApp
+
+        holder: dict = {}
+        server = create_server(lambda environ, start: holder["app"](environ, start),
+                               host=host, port=0, threads=8, ident="ncms-test",
+                               # like gunicorn: pass X-Forwarded-For on, the gateway judges it
+                               clear_untrusted_proxy_headers=False)
+        url = f"http://{host}:{server.effective_port}/NcmsService.asmx"
+        settings = self.settings.model_copy(update={"gateway_public_url": url, **overrides})
+        app = holder["app"] = GatewayApp(settings)
+        thread = threading.Thread(target=server.run, name="gateway", daemon=True)
+        thread.start()
+        self._gateways.append((server, app, thread))
+        return url
 
     def address(self, service: str) -> str:
         return f"127.0.0.1:{self.servers[service].port}"
@@ -90,12 +111,26 @@ class Suite:
         return self.identity_as(GATEWAY_CLIENT, GATEWAY_SECRET)
 
     def stop(self) -> None:
+        for server, app, thread in self._gateways:
+            stop_waitress(server, thread)
+            app.close()
         for channel in self._channels:
             channel.close()
         for running in [*self.replicas, *reversed(list(self.servers.values()))]:
             running.stop(grace=0)
         for url in self.urls.values():
             self.databases.drop(url)
+
+
+def stop_waitress(server, thread: threading.Thread) -> None:
+    """Close every channel from inside the server's own loop, which then ends."""
+    def close_all() -> None:
+        for channel in list(server._map.values()):
+            channel.close()
+
+    server.trigger.pull_trigger(close_all)
+    thread.join(timeout=5)
+    server.task_dispatcher.shutdown()
 
 
 def new_hospital(admin, code="450200001", level=2, algorithm=identity_pb2.DIGEST_ALGORITHM_HMAC_SHA256,

@@ -1,0 +1,163 @@
+"""The gateway's WSGI application: the legacy SOAP front door.
+
+Routes: ``/NcmsService.asmx`` (POST: SOAP 1.1, or SOAP 1.2 by its content type;
+GET ``?wsdl``/``?WSDL``: the WSDL with the configured public address), ``/healthz``.
+Before spyne sees a request: the body-size limit (HTTP 413), refusal of any DTD
+(no entity expansion, no external fetch, memory stays flat), and the client's
+address (the socket peer, or, behind configured trusted proxies, the nearest
+untrusted hop of X-Forwarded-For).
+"""
+
+from __future__ import annotations
+
+import io
+import ipaddress
+import logging
+from collections.abc import Callable, Iterable, Sequence
+from xml.sax.saxutils import escape as xml_escape
+
+from spyne.server.wsgi import WsgiApplication
+
+from services.runtime.logging import quiet_loggers
+from services.runtime.settings import Settings
+
+from . import soap, wsdl
+from .backends import Backends
+from .calls import CallProcessor
+from .handlers import HANDLERS
+from .operations import DATASET, NCMS_SIDE, Operation
+
+log = logging.getLogger(__name__)
+
+ENDPOINT = "/ncmsservice.asmx"
+CLIENT_IP = "ncms.client_ip"
+
+StartResponse = Callable[..., object]
+
+
+class TrustedProxies:
+    def __init__(self, entries: str) -> None:
+        self._networks = [ipaddress.ip_network(e.strip(), strict=False)
+                          for e in entries.replace(";", ",").split(",") if e.strip()]
+
+    def __contains__(self, address: str) -> bool:
+        try:
+            ip = ipaddress.ip_address(address.strip().strip("[]"))
+        except ValueError:
+            return False
+        if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped:
+            ip = ip.ipv4_mapped
+        return any(ip.version == n.version and ip in n for n in self._networks)
+
+    def client_address(self, peer: str, forwarded_for: str | None) -> str:
+        """The caller: the peer, unless it is a trusted proxy; then, walking
+        X-Forwarded-For from the right, the first address that is not a trusted proxy
+        (addresses further left were written by the client and prove nothing)."""
+        if not forwarded_for or peer not in self:
+            return peer
+        hops = [hop.strip() for hop in forwarded_for.split(",") if hop.strip()]
+        for hop in reversed(hops):
+            if hop not in self:
+                return hop
+        return hops[0] if hops else peer
+
+
+def _plain(start_response: StartResponse, status: str, body: bytes,
+           content_type: str = "text/plain; charset=utf-8") -> list[bytes]:
+    start_response(status, [("Content-Type", content_type), ("Content-Length", str(len(body)))])
+    return [body]
+
+
+def _fault(start_response: StartResponse, status: str, code: str, message: str) -> list[bytes]:
+    message = xml_escape(message)
+    body = ('<?xml version="1.0" encoding="utf-8"?>'
+            '<soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/"><soap:Body>'
+            f"<soap:Fault><faultcode>soap:{code}</faultcode><faultstring>{message}</faultstring>"
+            "</soap:Fault></soap:Body></soap:Envelope>").encode()
+    return _plain(start_response, status, body, "text/xml; charset=utf-8")
+
+
+class GatewayApp:
+    def __init__(self, settings: Settings, *, backends: Backends | None = None,
+                 operations: Sequence[Operation] = NCMS_SIDE, handlers=None) -> None:
+        quiet_loggers()
+        self.settings = settings
+        self.backends = backends or Backends(settings)
+        self.processor = CallProcessor(self.backends, HANDLERS if handlers is None else handlers,
+                                       settings.gateway_max_dataset_rows)
+        self.max_body = settings.gateway_max_body_bytes
+        self.proxies = TrustedProxies(settings.gateway_trusted_proxies)
+        self.wsdl = wsdl.build(operations, settings.public_url)
+        soap11, soap12 = soap.applications(operations, self._dispatch)
+        self._soap11 = WsgiApplication(soap11, max_content_length=self.max_body + 1)
+        self._soap12 = WsgiApplication(soap12, max_content_length=self.max_body + 1)
+
+    # --- spyne calls this for every operation -------------------------------------------
+
+    def _dispatch(self, operation: Operation, parameters: dict, ctx) -> object:
+        client_ip = ctx.transport.req_env.get(CLIENT_IP, "")
+        outcome = self.processor.process(operation, parameters, client_ip)
+        if outcome.error is not None:
+            if operation.returns == DATASET:
+                ctx.out_header = soap.ErrorInfo(code=outcome.error.code, message=outcome.error.text)
+                return None
+            return outcome.error.text
+        if operation.returns == DATASET:
+            return outcome.value.elements()
+        return outcome.value or ""
+
+    # --- WSGI ---------------------------------------------------------------------------
+
+    def __call__(self, environ: dict, start_response: StartResponse) -> Iterable[bytes]:
+        path = environ.get("PATH_INFO", "").lower()
+        method = environ.get("REQUEST_METHOD", "GET")
+        if path == "/healthz":
+            return _plain(start_response, "200 OK", b"ok\n")
+        if path != ENDPOINT:
+            return _plain(start_response, "404 Not Found", b"not found; the service is at /NcmsService.asmx\n")
+        if method in ("GET", "HEAD"):
+            if environ.get("QUERY_STRING", "").lower() == "wsdl":
+                return _plain(start_response, "200 OK", self.wsdl, "text/xml; charset=utf-8")
+            return _plain(start_response, "200 OK",
+                          b"NCMS legacy SOAP service; the WSDL is at ?wsdl\n")
+        if method != "POST":
+            return _plain(start_response, "405 Method Not Allowed", b"use POST\n")
+        body = self._read_body(environ)
+        if body is None:
+            return _fault(start_response, "413 Payload Too Large", "Client.RequestTooLarge",
+                          f"the request is larger than {self.max_body} bytes")
+        if b"<!DOCTYPE" in body:
+            return _fault(start_response, "400 Bad Request", "Client.DTDNotAllowed",
+                          "document type declarations are not accepted")
+        environ["wsgi.input"] = io.BytesIO(body)
+        environ["CONTENT_LENGTH"] = str(len(body))
+        environ[CLIENT_IP] = self.proxies.client_address(
+            environ.get("REMOTE_ADDR", ""), environ.get("HTTP_X_FORWARDED_FOR"))
+        content_type = environ.get("CONTENT_TYPE", "")
+        target = self._soap12 if content_type.startswith("application/soap+xml") else self._soap11
+        return target(environ, start_response)
+
+    def _read_body(self, environ: dict) -> bytes | None:
+        """The request body, or None when it exceeds the limit (read no further)."""
+        stream = environ["wsgi.input"]
+        length = environ.get("CONTENT_LENGTH")
+        if length:
+            try:
+                size = int(length)
+            except ValueError:
+                return b""
+            if size > self.max_body:
+                return None
+            return stream.read(size)
+        chunks, total = [], 0  # chunked transfer: count while reading
+        while True:
+            chunk = stream.read(64 * 1024)
+            if not chunk:
+                return b"".join(chunks)
+            total += len(chunk)
+            if total > self.max_body:
+                return None
+            chunks.append(chunk)
+
+    def close(self) -> None:
+        self.backends.close()

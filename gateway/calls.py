@@ -1,0 +1,110 @@
+"""One legacy call, from parsed parameters to the contract's return value.
+
+1. DataSets are read as transmitted, and the digest's canonical message is built
+   from every parameter (services/runtime/digest.py).
+2. Identity decides the call (hospital, digest, user, address, lock-out, password,
+   authorisation, letter) and audits the decision; a refusal ends the call here, so
+   nothing about the data is revealed to a caller that is not authenticated.
+3. The operation's handler validates the data (E2001 names table, row and column)
+   and calls the owning service with the caller's token.
+4. The outcome goes to the audit log.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from ncms.identity.v1 import identity_pb2
+from services.runtime import digest
+from services.runtime.errors import ContractError, ServiceUnavailable
+
+from . import datasets
+from .backends import Backends
+from .operations import Operation
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Call:
+    """An authenticated legacy call, as a handler sees it."""
+
+    operation: Operation
+    strings: dict[str, str]
+    datasets: dict[str, datasets.DataSet]
+    principal: identity_pb2.Principal
+    token: str
+    call_id: str
+    backends: Backends
+    max_rows: int
+
+    def text(self, name: str) -> str:
+        """A string parameter, trimmed for business use."""
+        return self.strings.get(name, "").strip()
+
+    def rows(self, name: str) -> list[dict]:
+        """A DataSet parameter's rows, validated against its table (E2001)."""
+        parameter = next(p for p in self.operation.parameters if p.name == name)
+        return datasets.validate(name, self.datasets[name], parameter.table, max_rows=self.max_rows)
+
+    def service(self, method: Callable, request):
+        """Call a service method as this caller (its token, the deadline)."""
+        return self.backends.call(method, request, self.token)
+
+
+Handler = Callable[[Call], object]
+
+
+@dataclass
+class Outcome:
+    value: object = None  # "" or a string for string operations, a datasets.Result
+    error: ContractError | None = None
+
+
+@dataclass
+class CallProcessor:
+    backends: Backends
+    handlers: dict[str, Handler]
+    max_rows: int
+    fallback: Handler = field(default=None)  # type: ignore[assignment]
+
+    def process(self, operation: Operation, parameters: dict, client_ip: str) -> Outcome:
+        strings = {p.name: parameters.get(p.name) or "" for p in operation.parameters
+                   if p.kind != "dataset"}
+        received = {p.name: datasets.read(parameters.get(p.name)) for p in operation.datasets}
+        signed = {**strings, **{name: ds.digest_cells() for name, ds in received.items()}}
+        request = identity_pb2.AuthenticateRequest(
+            hospital_code=strings.get(operation.hospital_parameter or "", ""),
+            user=strings.get(operation.user_parameter, ""),
+            password=strings.get(operation.password_parameter, ""),
+            client_ip=client_ip, operation=operation.name,
+            digest_message=digest.canonical_message(operation.name, signed),
+            digest=strings.get("xxzy", ""))
+        try:
+            authenticated = self.backends.authenticate(request)
+        except ContractError as refusal:
+            return Outcome(error=refusal)
+        call = Call(operation, strings, received, authenticated.principal, authenticated.token,
+                    authenticated.call_id, self.backends, self.max_rows)
+        handler = self.handlers.get(operation.name, self.fallback or not_available)
+        try:
+            value = handler(call)
+        except ContractError as error:
+            self.backends.report_outcome(call.call_id, error)
+            return Outcome(error=error)
+        except Exception:
+            reference = uuid.uuid4().hex[:12]
+            log.exception("%s failed unexpectedly (call %s, reference %s)", operation.name,
+                          call.call_id, reference)
+            error = ServiceUnavailable(f"参考号 {reference}")
+            self.backends.report_outcome(call.call_id, error)
+            return Outcome(error=error)
+        self.backends.report_outcome(call.call_id, None)
+        return Outcome(value=value)
+
+
+def not_available(call: Call) -> object:
+    raise ServiceUnavailable(f"{call.operation.name} 暂未开通")

@@ -1,0 +1,10 @@
+"""The handlers of the legacy operations, by operation name."""
+
+from __future__ import annotations
+
+from ..calls import Handler
+from . import users
+
+HANDLERS: dict[str, Handler] = {
+    **users.HANDLERS,
+}

@@ -1,0 +1,68 @@
+"""Serving the gateway: gunicorn, several worker processes of several threads each.
+
+Why gunicorn with threaded workers: spyne is synchronous and CPU-bound per request
+(parsing and writing XML), so one Python process is limited by its GIL; several
+processes use every core, and a few threads per process keep a worker busy while
+its requests wait on gRPC calls. See docs/benchmarks.md for the measurements.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+
+from gunicorn.app.base import BaseApplication
+
+from services.runtime import telemetry
+from services.runtime.logging import configure_logging
+from services.runtime.settings import ConfigurationError, Settings, load_settings
+
+from .app import GatewayApp
+
+log = logging.getLogger(__name__)
+
+
+class GatewayServer(BaseApplication):
+    def __init__(self, settings: Settings, bind: str) -> None:
+        self.settings = settings
+        self.bind = bind
+        super().__init__()
+
+    def load_config(self) -> None:
+        settings = self.settings
+        self.cfg.set("bind", [self.bind])
+        self.cfg.set("workers", settings.gateway_workers)
+        self.cfg.set("worker_class", "gthread")
+        self.cfg.set("threads", settings.gateway_threads)
+        self.cfg.set("timeout", max(30, int(settings.grpc_deadline_seconds * 4)))
+        self.cfg.set("graceful_timeout", int(settings.shutdown_grace_seconds))
+        self.cfg.set("keepalive", 15)
+        self.cfg.set("accesslog", None)  # request lines would carry nothing useful; bodies never
+        self.cfg.set("errorlog", "-")
+        self.cfg.set("loglevel", settings.log_level.lower())
+        self.cfg.set("proc_name", "ncms-gateway")
+        self.cfg.set("post_fork", _post_fork)
+
+    def load(self) -> GatewayApp:
+        return GatewayApp(self.settings)
+
+
+def _post_fork(server, worker) -> None:
+    telemetry.setup("gateway")
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m gateway",
+                                     description="Run the NCMS legacy SOAP gateway.")
+    parser.add_argument("--listen", help="address to listen on (default: NCMS_LISTEN_ADDRESS "
+                                         "or NCMS_GATEWAY_ADDRESS)")
+    args = parser.parse_args(argv)
+    try:
+        settings = load_settings()
+        configure_logging("gateway", settings.log_level, settings.log_format)
+        settings.secret("gateway_client_secret")  # fail now, not at the first call
+    except ConfigurationError as exc:
+        print(f"ncms gateway: configuration error: {exc}", file=sys.stderr)
+        sys.exit(2)
+    GatewayServer(settings, args.listen or settings.listen_address_of("gateway")).run()

@@ -1,0 +1,117 @@
+// A hospital HIS as .NET developers wrote them: the proxy generated from the WSDL by
+// `wsdl`, DataSets built with System.Data, the digest computed per digest.md.
+//
+//   mono HisClient.exe URL KEY SCENARIO [name=value ...]
+//
+// Prints one line per step: "step<TAB>value" ("<null>" for a null DataSet), and for
+// a null DataSet result the ErrorInfo header it came with.
+using System;
+using System.Collections.Generic;
+using System.Data;
+using Ncms;
+
+public static class HisClient
+{
+    static NcmsService service;
+    static string key;
+    static Dictionary<string, string> options = new Dictionary<string, string>();
+
+    static string Option(string name, string fallback)
+    {
+        string value;
+        return options.TryGetValue(name, out value) ? value : fallback;
+    }
+
+    static void Print(string step, string value)
+    {
+        Console.WriteLine(step + "\t" + (value == null ? "<null>" : value.Replace("\n", "\\n")));
+    }
+
+    static void PrintDataSet(string step, DataSet result)
+    {
+        if (result == null)
+        {
+            Print(step, null);
+            Print(step + ".ErrorInfo", service.ErrorInfoValue == null ? null
+                  : service.ErrorInfoValue.code + "|" + service.ErrorInfoValue.message);
+            return;
+        }
+        foreach (DataTable table in result.Tables)
+        {
+            Print(step + "." + table.TableName + ".rows", table.Rows.Count.ToString());
+            for (int r = 0; r < table.Rows.Count; r++)
+            {
+                foreach (DataColumn column in table.Columns)
+                {
+                    object cell = table.Rows[r][column];
+                    Print(step + "." + table.TableName + "[" + r + "]." + column.ColumnName,
+                          cell == DBNull.Value ? "<dbnull>" : column.DataType.Name + ":" + Convert.ToString(cell, System.Globalization.CultureInfo.InvariantCulture));
+                }
+            }
+        }
+    }
+
+    public static int Main(string[] args)
+    {
+        service = new NcmsService();
+        service.Url = args[0];
+        key = args[1];
+        string scenario = args[2];
+        for (int i = 3; i < args.Length; i++)
+        {
+            int eq = args[i].IndexOf('=');
+            options[args[i].Substring(0, eq)] = args[i].Substring(eq + 1);
+        }
+        switch (scenario)
+        {
+            case "users": Users(); break;
+            default: Console.Error.WriteLine("unknown scenario " + scenario); return 2;
+        }
+        return 0;
+    }
+
+    static string Hospital { get { return Option("hospital", "450200001"); } }
+    static string User { get { return Option("user", "his01"); } }
+    static string Password { get { return Option("password", "Passw0rd!x"); } }
+
+    // The user operations, a DataSet result and a DataSet parameter.
+    static void Users()
+    {
+        string y = Hospital, u = User, p = Password, n = Option("new_password", "N3w-pass!x");
+        Print("yhklxgjk", service.yhklxgjk(y, u, p, n,
+              Digest.Compute(key, "yhklxgjk", "yydm", y, "yh", u, "ykl", p, "xkl", n)));
+        p = n;
+        Print("yhklxgjk.same", service.yhklxgjk(y, u, p, p,
+              Digest.Compute(key, "yhklxgjk", "yydm", y, "yh", u, "ykl", p, "xkl", p)));
+        Print("Yhzjjk", service.Yhzjjk(y, u, p, "nurse01", "Nurse#2026x", "127.0.0.1,::1", "E",
+              Digest.Compute(key, "Yhzjjk", "yydm", y, "fqyh", u, "fqyhkl", p, "xzyh", "nurse01",
+                             "xzyhkl", "Nurse#2026x", "yxfwip", "127.0.0.1,::1", "fwqx", "E")));
+        Print("Yhzjjk.again", service.Yhzjjk(y, u, p, "nurse01", "Nurse#2026x", null, "E",
+              Digest.Compute(key, "Yhzjjk", "yydm", y, "fqyh", u, "fqyhkl", p, "xzyh", "nurse01",
+                             "xzyhkl", "Nurse#2026x", "yxfwip", null, "fwqx", "E")));
+        Print("Yhscjk", service.Yhscjk(y, u, p, "nurse01",
+              Digest.Compute(key, "Yhscjk", "yydm", y, "fqyh", u, "fqyhkl", p, "scyh", "nurse01")));
+        Print("Yhscjk.self", service.Yhscjk(y, u, p, u,
+              Digest.Compute(key, "Yhscjk", "yydm", y, "fqyh", u, "fqyhkl", p, "scyh", u)));
+        Print("wrong.password", service.yhklxgjk(y, u, "Wrong-pass1", "Other#2026x",
+              Digest.Compute(key, "yhklxgjk", "yydm", y, "yh", u, "ykl", "Wrong-pass1", "xkl", "Other#2026x")));
+        Print("wrong.key", service.yhklxgjk(y, u, p, "Other#2026x",
+              Digest.Compute("not-the-key", "yhklxgjk", "yydm", y, "yh", u, "ykl", p, "xkl", "Other#2026x")));
+
+        PrintDataSet("chryxxjk", service.chryxxjk(y, u, p, "45020000100001",
+              Digest.Compute(key, "chryxxjk", "yydm", y, "yh", u, "kl", p, "chzh", "45020000100001")));
+
+        DataSet catalog = new DataSet("NewDataSet");
+        DataTable ypml = catalog.Tables.Add("ypml");
+        ypml.Columns.Add("yyxmbm", typeof(string));
+        ypml.Columns.Add("xmmc", typeof(string));
+        ypml.Columns.Add("gg", typeof(string));
+        ypml.Columns.Add("dj", typeof(decimal));
+        ypml.Columns.Add("nhbm", typeof(string));
+        ypml.Columns.Add("czlx", typeof(string));
+        ypml.Rows.Add("YP0001", "阿莫西林胶囊", "0.25g*24粒", 12.5000m, DBNull.Value, "A");
+        ypml.Rows.Add("YP0002", "注射用水 & 溶媒", "", 0.35m, "NH0002", "A");
+        Print("ypmljk", service.ypmljk(y, u, p, catalog,
+              Digest.Compute(key, "ypmljk", "yydm", y, "yh", u, "kl", p, "ypml", catalog)));
+    }
+}
