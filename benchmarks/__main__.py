@@ -7,6 +7,7 @@ import sys
 
 BENCHMARKS = {
     "identity": "benchmarks.identity_bench",
+    "gateway": "benchmarks.gateway_bench",
 }
 
 

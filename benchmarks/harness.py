@@ -171,6 +171,9 @@ class Components:
         self.processes.append(process)
         wait_for_health(address, process)
 
+    def settings_value(self, name: str, default: str) -> str:
+        return self.environment.get(name, default)
+
     def stop(self) -> None:
         for process in reversed(self.processes):
             process.terminate()
@@ -217,3 +220,42 @@ def cpu_seconds(pid: int, *, split: bool = False):
     ticks = os.sysconf("SC_CLK_TCK")
     user, system = int(fields[11]) / ticks, int(fields[12]) / ticks
     return (user, system) if split else user + system
+
+
+# --- HTTP (SOAP) load ----------------------------------------------------------------------
+
+def soap_post(url: str, body: bytes, soap_action: str, expect: bytes = b""):
+    """A keep-alive SOAP 1.1 POST of a prepared body; ``expect`` must be in every answer."""
+    import http.client
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url)
+    connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=30)
+    headers = {"Content-Type": "text/xml; charset=utf-8", "SOAPAction": f'"{soap_action}"'}
+
+    def call() -> None:
+        connection.request("POST", parts.path, body, headers)
+        response = connection.getresponse()
+        answer = response.read()
+        if response.status != 200 or expect not in answer:
+            raise RuntimeError(f"unexpected answer {response.status}: {answer[:200]!r}")
+
+    return call
+
+
+def child_pids(pid: int) -> list[int]:
+    children: list[int] = []
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        try:
+            children += [int(c) for c in (task / "children").read_text().split()]
+        except OSError:
+            continue
+    return children
+
+
+def spread_line(before: dict[int, float], after: dict[int, float]) -> str:
+    """How CPU time divided among processes (e.g. gunicorn workers) between two readings."""
+    used = {pid: after.get(pid, 0.0) - before.get(pid, 0.0) for pid in after}
+    total = sum(used.values()) or 1.0
+    shares = ", ".join(f"{used[pid] / total:.0%}" for pid in sorted(used))
+    return f"load spread over {len(used)} workers (share of their CPU): {shares}"

@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
+from collections.abc import Callable
 
 from gunicorn.app.base import BaseApplication
 
@@ -24,9 +25,11 @@ log = logging.getLogger(__name__)
 
 
 class GatewayServer(BaseApplication):
-    def __init__(self, settings: Settings, bind: str) -> None:
+    def __init__(self, settings: Settings, bind: str,
+                 app_factory: Callable[[Settings], object] = GatewayApp) -> None:
         self.settings = settings
         self.bind = bind
+        self.app_factory = app_factory
         super().__init__()
 
     def load_config(self) -> None:
@@ -44,8 +47,8 @@ class GatewayServer(BaseApplication):
         self.cfg.set("proc_name", "ncms-gateway")
         self.cfg.set("post_fork", _post_fork)
 
-    def load(self) -> GatewayApp:
-        return GatewayApp(self.settings)
+    def load(self):
+        return self.app_factory(self.settings)
 
 
 def _post_fork(server, worker) -> None:

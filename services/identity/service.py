@@ -162,6 +162,17 @@ class IdentityService(identity_pb2_grpc.IdentityServiceServicer):
             self._tokens[cache_key] = _CachedToken(token, expires_at, renew_at)
         return token, expires_at
 
+    def _authentication_row(self, hospital_code: str, user: str) -> repository.AuthenticationRow | None:
+        """The hospital and user as the cache holds them (cleared by every change)."""
+        cache_key = (hospital_code, user)
+        row = self.cache.get(cache_key)
+        if row is None:
+            generation = self.cache.generation
+            row = repository.authentication_row(self.db, hospital_code, user)
+            if row is not None and row.user is not None:
+                self.cache.put(cache_key, row, generation)
+        return row
+
     def _admin(self) -> Principal:
         principal = current_principal()
         principal.require_role(ROLE_ADMIN)
@@ -211,13 +222,7 @@ class IdentityService(identity_pb2_grpc.IdentityServiceServicer):
             client_ip=request.client_ip, operation=request.operation,
             digest_message=request.digest_message, digest=request.digest)
         now = utcnow()
-        cache_key = (attempt.hospital_code, attempt.user)
-        row = self.cache.get(cache_key)
-        if row is None:
-            generation = self.cache.generation
-            row = repository.authentication_row(self.db, attempt.hospital_code, attempt.user)
-            if row is not None and row.user is not None:
-                self.cache.put(cache_key, row, generation)
+        row = self._authentication_row(attempt.hospital_code, attempt.user)
         hospital_record = None if row is None else HospitalRecord(
             row.hospital_id, row.hospital_code, row.level, row.digest_algorithm,
             self._signing_key(row.hospital_id, row.hospital_code, row.key_version, row.key_ciphertext))
@@ -275,28 +280,34 @@ class IdentityService(identity_pb2_grpc.IdentityServiceServicer):
 
     def ChangePassword(self, request, context):
         principal = self._hospital_user()
+        row = self._authentication_row(principal.hospital_code, principal.user)
+        user = None if row is None else row.user
+        if user is None or user.state != ACTIVE:
+            raise ContractError("E1006")
+        # Every slow hash (the old password, the history, the new hash) runs outside the
+        # write transaction: on SQLite a write transaction holds the database's only
+        # write lock, which every audit event needs.
+        if not self.checker.check(user.id, user.password_hash, request.old_password):
+            raise ContractError("E1001")
+        check_strength(user.name, request.new_password, request.old_password)
+        with self.db.read() as session:
+            history = repository.recent_password_hashes(session, user.id, self.settings.password_history)
+        if self.checker.hasher.matches_any([user.password_hash, *history], request.new_password):
+            raise ContractError("E1101", f"不能与最近{self.settings.password_history}次口令相同")
+        new_hash = self.checker.hasher.hash(request.new_password)
         with self._changing() as session:
-            hospital = self._hospital(session, principal.hospital_code)
-            user = repository.user_by_name(session, hospital.id, principal.user, for_update=True)
-            if user is None or user.state != ACTIVE:
-                raise ContractError("E1006")
-            if not self.checker.check(user.id, user.password_hash, request.old_password):
-                raise ContractError("E1001")
-            check_strength(user.name, request.new_password, request.old_password)
-            recent = [user.password_hash, *repository.recent_password_hashes(
-                session, user.id, self.settings.password_history)]
-            if self.checker.hasher.matches_any(recent, request.new_password):
-                raise ContractError("E1101", f"不能与最近{self.settings.password_history}次口令相同")
-            new_hash = self.checker.hasher.hash(request.new_password)
-            repository.push_password_history(session, user, user.password_hash,
+            current = repository.user_by_name(session, row.hospital_id, user.name, for_update=True)
+            if current is None or current.credential_version != user.credential_version:
+                # Changed meanwhile (another password change, a lock-out, a deletion).
+                raise ContractError("E9001", "用户信息已变更, 请重试")
+            repository.push_password_history(session, current, current.password_hash,
                                              self.settings.password_history)
-            user.password_hash = new_hash
-            user.failed_attempts = 0
-            user.locked_until = None
-            user.credential_version += 1
-            user_id = user.id
-        self.checker.cache.forget_user(user_id)
-        self.checker.cache.remember(user_id, new_hash, request.new_password)
+            current.password_hash = new_hash
+            current.failed_attempts = 0
+            current.locked_until = None
+            current.credential_version += 1
+        self.checker.cache.forget_user(user.id)
+        self.checker.cache.remember(user.id, new_hash, request.new_password)
         return identity_pb2.ChangePasswordResponse()
 
     def RequestUser(self, request, context):
@@ -309,18 +320,23 @@ class IdentityService(identity_pb2_grpc.IdentityServiceServicer):
         beyond = sorted(set(wanted) - principal.permissions)
         if beyond:
             raise ContractError("E1105", f"发起用户不具备权限 {''.join(beyond)}")
-        with self._changing() as session:
+        with self.db.read() as session:  # every refusal before any slow hash
             hospital = self._hospital(session, principal.hospital_code)
             requester = repository.user_by_name(session, hospital.id, principal.user)
             if requester is None or requester.state != ACTIVE:
                 raise ContractError("E1006")
             ips = (parse_ip_list(split_list(request.allowed_ips), "yxfwip")
                    if request.allowed_ips.strip() else requester.allowed_ips)
+            existing = repository.user_by_name(session, hospital.id, name)
+            if existing is not None and existing.state != DELETED:
+                raise ContractError("E1103")
+        check_strength(name, request.password)
+        password_hash = self.checker.hasher.hash(request.password)
+        with self._changing() as session:
             existing = repository.user_by_name(session, hospital.id, name, for_update=True)
             if existing is not None and existing.state != DELETED:
                 raise ContractError("E1103")
-            check_strength(name, request.password)
-            user = self._put_user(session, hospital, existing, name, request.password, ips, wanted,
+            user = self._put_user(session, hospital, existing, name, password_hash, ips, wanted,
                                   state=PENDING, requested_by=principal.user)
             message = self._user_message(user, hospital.code)
         return identity_pb2.RequestUserResponse(user=message)
@@ -343,8 +359,7 @@ class IdentityService(identity_pb2_grpc.IdentityServiceServicer):
         return identity_pb2.DeleteUserResponse()
 
     def _put_user(self, session: Session, hospital: Hospital, existing: User | None, name: str,
-                  password: str, ips: str, letters: str, *, state: str, requested_by: str) -> User:
-        password_hash = self.checker.hasher.hash(password)
+                  password_hash: str, ips: str, letters: str, *, state: str, requested_by: str) -> User:
         if existing is None:
             user = User(hospital_id=hospital.id, name=name, state=state, password_hash=password_hash,
                         permissions=letters, allowed_ips=ips, requested_by=requested_by)
@@ -428,13 +443,19 @@ class IdentityService(identity_pb2_grpc.IdentityServiceServicer):
         ips = parse_ip_list(list(request.allowed_ips), "allowed_ips")
         if not ips:
             raise invalid_argument("allowed_ips", "at least one IP address or CIDR range")
+        with self.db.read() as session:
+            hospital = self._hospital(session, request.hospital_code.strip())
+            existing = repository.user_by_name(session, hospital.id, name)
+            if existing is not None and existing.state != DELETED:
+                raise ContractError("E1103")
+        check_strength(name, request.password)
+        password_hash = self.checker.hasher.hash(request.password)
         with self._changing() as session:
             hospital = self._hospital(session, request.hospital_code.strip())
             existing = repository.user_by_name(session, hospital.id, name, for_update=True)
             if existing is not None and existing.state != DELETED:
                 raise ContractError("E1103")
-            check_strength(name, request.password)
-            user = self._put_user(session, hospital, existing, name, request.password, ips, letters,
+            user = self._put_user(session, hospital, existing, name, password_hash, ips, letters,
                                   state=ACTIVE, requested_by="")
             message = self._user_message(user, hospital.code)
         self._audit_admin(principal, "CreateUser", hospital_code=message.hospital_code, user=name,
