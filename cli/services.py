@@ -15,10 +15,11 @@ class Component:
 
 SERVICES: dict[str, Component] = {
     "identity": Component("identity", "services.identity", "services.identity.migrations"),
+    "catalog": Component("catalog", "services.catalog", "services.catalog.migrations"),
 }
 
 GATEWAY = Component("gateway", "gateway", kind="http")
 
 # Start order: identity first (every other component fetches its token keys), the
 # gateway last (it calls the services).
-COMPONENTS: list[Component] = [SERVICES["identity"], GATEWAY]
+COMPONENTS: list[Component] = [SERVICES["identity"], SERVICES["catalog"], GATEWAY]

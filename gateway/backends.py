@@ -16,9 +16,10 @@ from typing import Any
 
 import grpc
 
+from ncms.catalog.v1 import catalog_pb2_grpc
 from ncms.identity.v1 import identity_pb2, identity_pb2_grpc
 from services.runtime.auth import bearer
-from services.runtime.clients import ClientCredentials, identity_channel
+from services.runtime.clients import ClientCredentials, identity_channel, open_channel
 from services.runtime.errors import ContractError, from_rpc_error
 from services.runtime.settings import Settings
 
@@ -47,7 +48,23 @@ class Backends:
                 timeout=self.deadline)
             self._outcomes = OutcomeReporter(self._identity, self._credentials, self.deadline)
             self._channels = {"identity": channel}
+            self._stubs: dict[str, Any] = {}
             self._pid = os.getpid()
+
+    def stub(self, service: str, stub_class: type) -> Any:
+        """The stub of ``service`` (channel opened once per worker process)."""
+        self._ensure()
+        stub = self._stubs.get(service)
+        if stub is None:
+            with self._lock:
+                if service not in self._channels:
+                    self._channels[service] = open_channel(self.settings.address_of(service))
+                stub = self._stubs[service] = stub_class(self._channels[service])
+        return stub
+
+    @property
+    def catalog(self) -> catalog_pb2_grpc.CatalogServiceStub:
+        return self.stub("catalog", catalog_pb2_grpc.CatalogServiceStub)
 
     def call(self, method: Callable[..., Any], request: Any, token: str) -> Any:
         """``method(request)`` as the caller whose token is given; errors as ContractError."""

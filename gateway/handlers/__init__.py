@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from ..calls import Handler
-from . import users
+from . import catalog, users
 
 HANDLERS: dict[str, Handler] = {
     **users.HANDLERS,
+    **catalog.HANDLERS,
 }

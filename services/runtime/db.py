@@ -224,6 +224,15 @@ class RawConnection:
             return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
         return value
 
+    def decimal_value(self, value, places: int) -> Decimal | None:
+        """A ScaledDecimal column read raw, as an exact Decimal."""
+        if value is None:
+            return None
+        quantum = Decimal(1).scaleb(-places)
+        if self.is_sqlite:
+            return (Decimal(int(value)) / (Decimal(10) ** places)).quantize(quantum)
+        return Decimal(value).quantize(quantum)
+
     @staticmethod
     def time_value(value) -> datetime | None:
         """A UTCDateTime column read raw, as an aware UTC datetime."""

@@ -65,6 +65,7 @@ public static class HisClient
         switch (scenario)
         {
             case "users": Users(); break;
+            case "catalog": Catalog(); break;
             default: Console.Error.WriteLine("unknown scenario " + scenario); return 2;
         }
         return 0;
@@ -113,5 +114,53 @@ public static class HisClient
         ypml.Rows.Add("YP0002", "注射用水 & 溶媒", "", 0.35m, "NH0002", "A");
         Print("ypmljk", service.ypmljk(y, u, p, catalog,
               Digest.Compute(key, "ypmljk", "yydm", y, "yh", u, "kl", p, "ypml", catalog)));
+    }
+
+    // Catalog uploads the way a .NET HIS keeps its catalog in a DataSet: first upload,
+    // AcceptChanges(), then edits (a modified row, a deleted row, a new row, a czlx D).
+    static void Catalog()
+    {
+        string y = Hospital, u = User, p = Password;
+        DataSet catalog = new DataSet("NewDataSet");
+        DataTable ypml = catalog.Tables.Add("ypml");
+        ypml.Columns.Add("yyxmbm", typeof(string));
+        ypml.Columns.Add("xmmc", typeof(string));
+        ypml.Columns.Add("gg", typeof(string));
+        ypml.Columns.Add("pzwh", typeof(string));
+        ypml.Columns.Add("dj", typeof(decimal));
+        ypml.Columns.Add("nhbm", typeof(string));
+        ypml.Columns.Add("czlx", typeof(string));
+        ypml.Rows.Add("YPM1", "阿莫西林胶囊", "0.25g*24粒", "国药准字H44021351", 12.5000m, DBNull.Value, DBNull.Value);
+        ypml.Rows.Add("YPM2", "头孢克肟片", "0.1g*6片", DBNull.Value, 21.00m, "X002", DBNull.Value);
+        ypml.Rows.Add("YPM3", "自制膏药", DBNull.Value, DBNull.Value, 3m, DBNull.Value, DBNull.Value);
+        Print("ypmljk.first", service.ypmljk(y, u, p, catalog,
+              Digest.Compute(key, "ypmljk", "yydm", y, "yh", u, "kl", p, "ypml", catalog)));
+        catalog.AcceptChanges();
+        ypml.Rows[0]["dj"] = 13.80m;           // modified
+        ypml.Rows[1].Delete();                 // travels only in diffgr:before: ignored
+        ypml.Rows[2]["czlx"] = "D";            // a delete, the contract's way
+        ypml.Rows.Add("YPM4", "复方甘草片", "100片", "国药准字H12345678", 2.5m, DBNull.Value, "A");
+        Print("ypmljk.second", service.ypmljk(y, u, p, catalog,
+              Digest.Compute(key, "ypmljk", "yydm", y, "yh", u, "kl", p, "ypml", catalog)));
+
+        DataSet services = new DataSet("NewDataSet");
+        DataTable zlml = services.Tables.Add("zlml");
+        zlml.Columns.Add("yyxmbm", typeof(string));
+        zlml.Columns.Add("xmmc", typeof(string));
+        zlml.Columns.Add("dw", typeof(string));
+        zlml.Columns.Add("dj", typeof(decimal));
+        zlml.Rows.Add("ZLM1", "静脉注射", "次", 5.00m);
+        Print("zlmljk", service.zlmljk(y, u, p, services,
+              Digest.Compute(key, "zlmljk", "yydm", y, "yh", u, "kl", p, "zlml", services)));
+
+        DataSet bad = new DataSet("NewDataSet");
+        DataTable rows = bad.Tables.Add("ypml");
+        rows.Columns.Add("yyxmbm", typeof(string));
+        rows.Columns.Add("xmmc", typeof(string));
+        rows.Columns.Add("dj", typeof(decimal));
+        rows.Rows.Add("YPM9", "a", 1m);
+        rows.Rows.Add("YPM8", "b", -1m);
+        Print("ypmljk.bad", service.ypmljk(y, u, p, bad,
+              Digest.Compute(key, "ypmljk", "yydm", y, "yh", u, "kl", p, "ypml", bad)));
     }
 }

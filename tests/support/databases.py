@@ -18,6 +18,7 @@ POSTGRES_ADMIN_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 
 MIGRATIONS = {
     "identity": "services.identity.migrations",
+    "catalog": "services.catalog.migrations",
 }
 
 

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 import grpc
 
 from ncms.identity.v1 import identity_pb2, identity_pb2_grpc
+from services.catalog import server as catalog_server
 from services.identity import server as identity_server
 from services.identity.service import ADMIN_CLIENT, GATEWAY_CLIENT
 from services.runtime.clients import ClientCredentials, identity_channel, with_token
@@ -19,6 +20,8 @@ from services.runtime.grpc_server import RunningServer
 from services.runtime.settings import Settings
 
 from .databases import DatabaseFactory
+
+BUILDERS = {"identity": identity_server.build, "catalog": catalog_server.build}
 
 ADMIN_SECRET = "test-admin-client-secret-0123456789abcdef"
 GATEWAY_SECRET = "test-gateway-client-secret-0123456789abcdef"
@@ -55,14 +58,13 @@ class Suite:
 
     def start(self, service: str) -> RunningServer:
         self.urls.setdefault(service, self.databases.new(service))
-        builders = {"identity": identity_server.build}
-        running = builders[service](self.settings, "127.0.0.1:0")
+        running = BUILDERS[service](self.settings, "127.0.0.1:0")
         self.servers[service] = running
         return running
 
     def start_replica(self, service: str) -> RunningServer:
         """Another instance of a running service, on the same database."""
-        running = {"identity": identity_server.build}[service](self.settings, "127.0.0.1:0")
+        running = BUILDERS[service](self.settings, "127.0.0.1:0")
         self.replicas.append(running)
         return running
 
@@ -101,6 +103,17 @@ class Suite:
         credentials = self.credentials(name, secret)
         return identity_pb2_grpc.IdentityServiceStub(
             with_token(self.channel("identity"), credentials.token))
+
+    def stub(self, service: str, stub_class: type, token=None):
+        """A stub of ``service`` whose calls carry ``token()`` (default: the administrator's)."""
+        token = token or self.credentials(ADMIN_CLIENT, ADMIN_SECRET).token
+        return stub_class(with_token(self.channel(service), token))
+
+    @property
+    def catalog_admin(self):
+        from ncms.catalog.v1 import catalog_pb2_grpc
+
+        return self.stub("catalog", catalog_pb2_grpc.CatalogServiceStub)
 
     @property
     def admin(self) -> identity_pb2_grpc.IdentityServiceStub:
