@@ -8,6 +8,7 @@ import sys
 BENCHMARKS = {
     "identity": "benchmarks.identity_bench",
     "gateway": "benchmarks.gateway_bench",
+    "catalog": "benchmarks.catalog_bench",
 }
 
 
