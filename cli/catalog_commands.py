@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -10,8 +9,8 @@ import click
 
 from ncms.catalog.v1 import catalog_pb2, catalog_pb2_grpc
 
-from .context import CommandError, Context, message_dict, table
-from .progress import NotUtf8, Progress, count_data_lines
+from .context import Context, message_dict, table
+from .importing import Progress, check_csv, csv_rows
 
 KINDS = {"drug": catalog_pb2.ITEM_KIND_DRUG, "service": catalog_pb2.ITEM_KIND_SERVICE}
 KIND_NAMES = {v: k for k, v in KINDS.items()}
@@ -36,29 +35,6 @@ def _stub(ctx: Context) -> catalog_pb2_grpc.CatalogServiceStub:
 @click.group()
 def catalog() -> None:
     """The NCMS catalog (农合目录) and hospital items' mappings to it."""
-
-
-def check_csv(path: Path, required: tuple[str, ...], columns: str) -> int:
-    """The number of data rows; a clear error for a file that cannot be imported at all."""
-    try:
-        rows = count_data_lines(path)
-    except NotUtf8 as exc:
-        raise CommandError(f"{path}: {exc}; save the file as UTF-8") from None
-    with path.open(encoding="utf-8-sig", newline="") as handle:
-        header = [name.strip() for name in next(csv.reader(handle), [])]
-    missing = [column for column in required if column not in header]
-    if missing:
-        raise CommandError(f"{path}: the header lacks {', '.join(missing)} (columns: {columns})")
-    return rows
-
-
-def csv_rows(path: Path) -> Iterator[tuple[int, dict[str, str]]]:
-    """(line number, values by column) of each data row; the header is line 1."""
-    with path.open(encoding="utf-8-sig", newline="") as handle:
-        reader = csv.DictReader(handle)
-        reader.fieldnames = [name.strip() for name in (reader.fieldnames or [])]
-        for values in reader:
-            yield reader.line_num, {k: v or "" for k, v in values.items() if k and isinstance(v, str)}
 
 
 def _requests(path: Path, kind: int, skip_bad: bool, progress: Progress) -> Iterator[catalog_pb2.ImportNcmsCatalogRequest]:

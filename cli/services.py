@@ -16,10 +16,12 @@ class Component:
 SERVICES: dict[str, Component] = {
     "identity": Component("identity", "services.identity", "services.identity.migrations"),
     "catalog": Component("catalog", "services.catalog", "services.catalog.migrations"),
+    "enrollment": Component("enrollment", "services.enrollment", "services.enrollment.migrations"),
 }
 
 GATEWAY = Component("gateway", "gateway", kind="http")
 
 # Start order: identity first (every other component fetches its token keys), the
 # gateway last (it calls the services).
-COMPONENTS: list[Component] = [SERVICES["identity"], SERVICES["catalog"], GATEWAY]
+COMPONENTS: list[Component] = [SERVICES["identity"], SERVICES["catalog"], SERVICES["enrollment"],
+                               GATEWAY]

@@ -219,10 +219,7 @@ class RawConnection:
             self.cursor.executemany(self.sql(text), rows)
 
     def time_parameter(self, value: datetime) -> datetime | str:
-        """A UTC time as UTCDateTime stores it on this backend."""
-        if self.is_sqlite:
-            return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
-        return value
+        return time_parameter(value, sqlite=self.is_sqlite)
 
     def decimal_value(self, value, places: int) -> Decimal | None:
         """A ScaledDecimal column read raw, as an exact Decimal."""
@@ -241,6 +238,13 @@ class RawConnection:
         if isinstance(value, str):
             value = datetime.fromisoformat(value)
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def time_parameter(value: datetime, *, sqlite: bool) -> datetime | str:
+    """A UTC time as UTCDateTime stores it, for SQL written by hand."""
+    if sqlite:
+        return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
+    return value
 
 
 def _span(text: str, is_sqlite: bool):

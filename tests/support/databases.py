@@ -19,6 +19,7 @@ POSTGRES_ADMIN_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 MIGRATIONS = {
     "identity": "services.identity.migrations",
     "catalog": "services.catalog.migrations",
+    "enrollment": "services.enrollment.migrations",
 }
 
 

@@ -13,6 +13,7 @@ import grpc
 
 from ncms.identity.v1 import identity_pb2, identity_pb2_grpc
 from services.catalog import server as catalog_server
+from services.enrollment import server as enrollment_server
 from services.identity import server as identity_server
 from services.identity.service import ADMIN_CLIENT, GATEWAY_CLIENT
 from services.runtime.clients import ClientCredentials, identity_channel, with_token
@@ -21,7 +22,8 @@ from services.runtime.settings import Settings
 
 from .databases import DatabaseFactory
 
-BUILDERS = {"identity": identity_server.build, "catalog": catalog_server.build}
+BUILDERS = {"identity": identity_server.build, "catalog": catalog_server.build,
+            "enrollment": enrollment_server.build}
 
 ADMIN_SECRET = "test-admin-client-secret-0123456789abcdef"
 GATEWAY_SECRET = "test-gateway-client-secret-0123456789abcdef"

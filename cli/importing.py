@@ -1,12 +1,17 @@
-"""Progress of long imports, on stderr: a live line on a terminal, a line every few
-seconds otherwise (so that a log shows the import is alive)."""
+"""Reading import files: checks before anything is sent, rows, and progress on stderr
+(a live line on a terminal, a line every few seconds otherwise, so that a log shows
+the import is alive)."""
 
 from __future__ import annotations
 
 import codecs
+import csv
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
+
+from .context import CommandError
 
 
 class NotUtf8(ValueError):
@@ -63,3 +68,38 @@ class Progress:
         if self._tty and not self.quiet and self._last:
             sys.stderr.write("\n")
             sys.stderr.flush()
+
+
+def check_csv(path: Path, required: tuple[str, ...], columns: str) -> int:
+    """The number of data rows; a clear error for a file that cannot be imported at all."""
+    try:
+        rows = count_data_lines(path)
+    except NotUtf8 as exc:
+        raise CommandError(f"{path}: {exc}; save the file as UTF-8") from None
+    with path.open(encoding="utf-8-sig", newline="") as handle:
+        header = [name.strip() for name in next(csv.reader(handle), [])]
+    missing = [column for column in required if column not in header]
+    if missing:
+        raise CommandError(f"{path}: the header lacks {', '.join(missing)} (columns: {columns})")
+    return rows
+
+
+def csv_rows(path: Path) -> Iterator[tuple[int, dict[str, str]]]:
+    """(line number, values by column) of each data row; the header is line 1."""
+    with path.open(encoding="utf-8-sig", newline="") as handle:
+        reader = csv.DictReader(handle)
+        reader.fieldnames = [name.strip() for name in (reader.fieldnames or [])]
+        for values in reader:
+            yield reader.line_num, {k: v or "" for k, v in values.items() if k and isinstance(v, str)}
+
+
+def file_chunks(path: Path, progress: Progress, size: int = 1 << 20) -> Iterator[bytes]:
+    """The file's bytes in chunks, advancing ``progress`` by the lines each one holds."""
+    with path.open("rb") as handle:
+        first = True
+        for chunk in iter(lambda: handle.read(size), b""):
+            lines = chunk.count(b"\n")
+            if first:
+                lines, first = max(lines - 1, 0), False  # the header
+            yield chunk
+            progress.advance(lines)

@@ -1,0 +1,168 @@
+from google.protobuf.internal import containers as _containers
+from google.protobuf.internal import enum_type_wrapper as _enum_type_wrapper
+from google.protobuf import descriptor as _descriptor
+from google.protobuf import message as _message
+from collections.abc import Iterable as _Iterable, Mapping as _Mapping
+from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
+
+DESCRIPTOR: _descriptor.FileDescriptor
+
+class EnrollmentStatus(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    ENROLLMENT_STATUS_UNSPECIFIED: _ClassVar[EnrollmentStatus]
+    ENROLLMENT_STATUS_ACTIVE: _ClassVar[EnrollmentStatus]
+    ENROLLMENT_STATUS_STOPPED: _ClassVar[EnrollmentStatus]
+    ENROLLMENT_STATUS_NONE: _ClassVar[EnrollmentStatus]
+
+class Category(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    CATEGORY_UNSPECIFIED: _ClassVar[Category]
+    CATEGORY_ORDINARY: _ClassVar[Category]
+    CATEGORY_FIVE_GUARANTEES: _ClassVar[Category]
+    CATEGORY_SUBSISTENCE: _ClassVar[Category]
+    CATEGORY_ENTITLED: _ClassVar[Category]
+ENROLLMENT_STATUS_UNSPECIFIED: EnrollmentStatus
+ENROLLMENT_STATUS_ACTIVE: EnrollmentStatus
+ENROLLMENT_STATUS_STOPPED: EnrollmentStatus
+ENROLLMENT_STATUS_NONE: EnrollmentStatus
+CATEGORY_UNSPECIFIED: Category
+CATEGORY_ORDINARY: Category
+CATEGORY_FIVE_GUARANTEES: Category
+CATEGORY_SUBSISTENCE: Category
+CATEGORY_ENTITLED: Category
+
+class Household(_message.Message):
+    __slots__ = ("card", "head_name", "address", "region_code")
+    CARD_FIELD_NUMBER: _ClassVar[int]
+    HEAD_NAME_FIELD_NUMBER: _ClassVar[int]
+    ADDRESS_FIELD_NUMBER: _ClassVar[int]
+    REGION_CODE_FIELD_NUMBER: _ClassVar[int]
+    card: str
+    head_name: str
+    address: str
+    region_code: str
+    def __init__(self, card: _Optional[str] = ..., head_name: _Optional[str] = ..., address: _Optional[str] = ..., region_code: _Optional[str] = ...) -> None: ...
+
+class Enrollment(_message.Message):
+    __slots__ = ("year", "status", "category")
+    YEAR_FIELD_NUMBER: _ClassVar[int]
+    STATUS_FIELD_NUMBER: _ClassVar[int]
+    CATEGORY_FIELD_NUMBER: _ClassVar[int]
+    year: int
+    status: EnrollmentStatus
+    category: Category
+    def __init__(self, year: _Optional[int] = ..., status: _Optional[_Union[EnrollmentStatus, str]] = ..., category: _Optional[_Union[Category, str]] = ...) -> None: ...
+
+class Member(_message.Message):
+    __slots__ = ("member_id", "card", "name", "sex", "birth_date", "id_number", "relation")
+    MEMBER_ID_FIELD_NUMBER: _ClassVar[int]
+    CARD_FIELD_NUMBER: _ClassVar[int]
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    SEX_FIELD_NUMBER: _ClassVar[int]
+    BIRTH_DATE_FIELD_NUMBER: _ClassVar[int]
+    ID_NUMBER_FIELD_NUMBER: _ClassVar[int]
+    RELATION_FIELD_NUMBER: _ClassVar[int]
+    member_id: str
+    card: str
+    name: str
+    sex: str
+    birth_date: str
+    id_number: str
+    relation: str
+    def __init__(self, member_id: _Optional[str] = ..., card: _Optional[str] = ..., name: _Optional[str] = ..., sex: _Optional[str] = ..., birth_date: _Optional[str] = ..., id_number: _Optional[str] = ..., relation: _Optional[str] = ...) -> None: ...
+
+class HouseholdMember(_message.Message):
+    __slots__ = ("member", "enrollment")
+    MEMBER_FIELD_NUMBER: _ClassVar[int]
+    ENROLLMENT_FIELD_NUMBER: _ClassVar[int]
+    member: Member
+    enrollment: Enrollment
+    def __init__(self, member: _Optional[_Union[Member, _Mapping]] = ..., enrollment: _Optional[_Union[Enrollment, _Mapping]] = ...) -> None: ...
+
+class GetHouseholdRequest(_message.Message):
+    __slots__ = ("card", "year")
+    CARD_FIELD_NUMBER: _ClassVar[int]
+    YEAR_FIELD_NUMBER: _ClassVar[int]
+    card: str
+    year: int
+    def __init__(self, card: _Optional[str] = ..., year: _Optional[int] = ...) -> None: ...
+
+class GetHouseholdResponse(_message.Message):
+    __slots__ = ("household", "members")
+    HOUSEHOLD_FIELD_NUMBER: _ClassVar[int]
+    MEMBERS_FIELD_NUMBER: _ClassVar[int]
+    household: Household
+    members: _containers.RepeatedCompositeFieldContainer[HouseholdMember]
+    def __init__(self, household: _Optional[_Union[Household, _Mapping]] = ..., members: _Optional[_Iterable[_Union[HouseholdMember, _Mapping]]] = ...) -> None: ...
+
+class GetMemberRequest(_message.Message):
+    __slots__ = ("member_id",)
+    MEMBER_ID_FIELD_NUMBER: _ClassVar[int]
+    member_id: str
+    def __init__(self, member_id: _Optional[str] = ...) -> None: ...
+
+class GetMemberResponse(_message.Message):
+    __slots__ = ("member", "household", "enrollments")
+    MEMBER_FIELD_NUMBER: _ClassVar[int]
+    HOUSEHOLD_FIELD_NUMBER: _ClassVar[int]
+    ENROLLMENTS_FIELD_NUMBER: _ClassVar[int]
+    member: Member
+    household: Household
+    enrollments: _containers.RepeatedCompositeFieldContainer[Enrollment]
+    def __init__(self, member: _Optional[_Union[Member, _Mapping]] = ..., household: _Optional[_Union[Household, _Mapping]] = ..., enrollments: _Optional[_Iterable[_Union[Enrollment, _Mapping]]] = ...) -> None: ...
+
+class CheckEnrollmentRequest(_message.Message):
+    __slots__ = ("member_id", "year")
+    MEMBER_ID_FIELD_NUMBER: _ClassVar[int]
+    YEAR_FIELD_NUMBER: _ClassVar[int]
+    member_id: str
+    year: int
+    def __init__(self, member_id: _Optional[str] = ..., year: _Optional[int] = ...) -> None: ...
+
+class CheckEnrollmentResponse(_message.Message):
+    __slots__ = ("enrolled", "enrollment", "card", "name")
+    ENROLLED_FIELD_NUMBER: _ClassVar[int]
+    ENROLLMENT_FIELD_NUMBER: _ClassVar[int]
+    CARD_FIELD_NUMBER: _ClassVar[int]
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    enrolled: bool
+    enrollment: Enrollment
+    card: str
+    name: str
+    def __init__(self, enrolled: _Optional[bool] = ..., enrollment: _Optional[_Union[Enrollment, _Mapping]] = ..., card: _Optional[str] = ..., name: _Optional[str] = ...) -> None: ...
+
+class ImportEnrollmentRequest(_message.Message):
+    __slots__ = ("skip_bad", "csv_chunk")
+    SKIP_BAD_FIELD_NUMBER: _ClassVar[int]
+    CSV_CHUNK_FIELD_NUMBER: _ClassVar[int]
+    skip_bad: bool
+    csv_chunk: bytes
+    def __init__(self, skip_bad: _Optional[bool] = ..., csv_chunk: _Optional[bytes] = ...) -> None: ...
+
+class SkippedLine(_message.Message):
+    __slots__ = ("line_number", "reason")
+    LINE_NUMBER_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    line_number: int
+    reason: str
+    def __init__(self, line_number: _Optional[int] = ..., reason: _Optional[str] = ...) -> None: ...
+
+class ImportEnrollmentResponse(_message.Message):
+    __slots__ = ("rows", "members_inserted", "members_updated", "enrollments_inserted", "enrollments_updated", "unchanged", "skipped", "skipped_total")
+    ROWS_FIELD_NUMBER: _ClassVar[int]
+    MEMBERS_INSERTED_FIELD_NUMBER: _ClassVar[int]
+    MEMBERS_UPDATED_FIELD_NUMBER: _ClassVar[int]
+    ENROLLMENTS_INSERTED_FIELD_NUMBER: _ClassVar[int]
+    ENROLLMENTS_UPDATED_FIELD_NUMBER: _ClassVar[int]
+    UNCHANGED_FIELD_NUMBER: _ClassVar[int]
+    SKIPPED_FIELD_NUMBER: _ClassVar[int]
+    SKIPPED_TOTAL_FIELD_NUMBER: _ClassVar[int]
+    rows: int
+    members_inserted: int
+    members_updated: int
+    enrollments_inserted: int
+    enrollments_updated: int
+    unchanged: int
+    skipped: _containers.RepeatedCompositeFieldContainer[SkippedLine]
+    skipped_total: int
+    def __init__(self, rows: _Optional[int] = ..., members_inserted: _Optional[int] = ..., members_updated: _Optional[int] = ..., enrollments_inserted: _Optional[int] = ..., enrollments_updated: _Optional[int] = ..., unchanged: _Optional[int] = ..., skipped: _Optional[_Iterable[_Union[SkippedLine, _Mapping]]] = ..., skipped_total: _Optional[int] = ...) -> None: ...
