@@ -60,8 +60,8 @@ def _requests(path: Path, kind: int, skip_bad: bool, progress: Progress) -> Iter
 def catalog_import(ctx: Context, kind: str, file: Path, skip_bad: bool) -> None:
     """Load or update the NCMS catalog from a UTF-8 CSV file with a header row.
 
-    Columns: nhbm (key), mc, gg, jx, dw, pzwh, sfdj (甲/乙/丙), zfbl (乙类 share, default
-    0.10), xj (optional price limit). A changed item gets a new version; the old one is
+    Columns: nhbm (key), mc, gg, jx, dw, pzwh, sfdj (甲/乙/丙), zfbl (乙类 share; empty:
+    the policy's default), xj (optional price limit). A changed item gets a new version; the old one is
     kept, so earlier settlements can still be explained.
     """
     rows = check_csv(file, REQUIRED, "nhbm, mc, gg, jx, dw, pzwh, sfdj, zfbl, xj")

@@ -253,10 +253,10 @@ def test_resolving_a_mixture(imported, his):
     assert [r.code for r in resolve(imported, (DRUG, "B1"), (DRUG, "A1"))] == ["B1", "A1"]
     a1, b1, b2, c1 = found["A1"], found["B1"], found["B2"], found["C1"]
     assert (a1.mapped, a1.ncms_code, a1.charge_class, a1.price_limit, a1.self_pay_ratio) == (
-        True, "X001", catalog_pb2.CHARGE_CLASS_A, "15.0000", "0.0000")
+        True, "X001", catalog_pb2.CHARGE_CLASS_A, "15.0000", "0")
     assert (b1.charge_class, b1.self_pay_ratio, b1.price_limit) == (catalog_pb2.CHARGE_CLASS_B, "0.1500", "")
     assert (b2.ncms_code, b2.self_pay_ratio, b2.mapping_source) == (
-        "X003", "0.1000", catalog_pb2.MAPPING_SOURCE_APPROVAL_NUMBER)
+        "X003", "", catalog_pb2.MAPPING_SOURCE_APPROVAL_NUMBER)  # the policy's default share
     assert c1.charge_class == catalog_pb2.CHARGE_CLASS_C and c1.mapped
     for code in ("U1", "D1", "NOPE"):
         assert not found[code].mapped and found[code].charge_class == catalog_pb2.CHARGE_CLASS_C

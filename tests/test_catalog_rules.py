@@ -89,9 +89,9 @@ def test_manual_mapping_survives_only_unchanged_identity():
 
 def test_import_rows():
     row = importing.parse_row({"nhbm": " X001 ", "mc": "阿莫西林胶囊", "sfdj": "乙", "xj": "1.2345", "extra": "x"})
-    assert row.code == "X001" and row.charge_class == "B" and row.self_pay_ratio == Decimal("0.1000")
+    assert row.code == "X001" and row.charge_class == "B" and row.self_pay_ratio is None
     assert row.price_limit == Decimal("1.2345")
-    assert importing.parse_row({"nhbm": "X", "mc": "m", "sfdj": "甲", "zfbl": "0.3"}).self_pay_ratio == 0
+    assert importing.parse_row({"nhbm": "X", "mc": "m", "sfdj": "甲", "zfbl": "0.3"}).self_pay_ratio is None
     assert importing.parse_row({"nhbm": "X", "mc": "m", "sfdj": "乙", "zfbl": "0.25"}).self_pay_ratio == Decimal("0.25")
 
 

@@ -1,7 +1,7 @@
 """The NCMS catalog import file (admin.md): one row of the CSV, checked.
 
 Columns: nhbm (key), mc, gg, jx, dw, pzwh, sfdj (甲, 乙 or 丙), zfbl (乙类 self-paid
-share 0-1, default 0.10; ignored for 甲 and 丙), xj (optional unit-price limit).
+share 0-1; empty: the year's policy default applies; ignored for 甲 and 丙), xj (optional unit-price limit).
 Extra columns are ignored; the order is free.
 """
 
@@ -15,7 +15,6 @@ from .mapping import normalize
 
 CLASSES = {"甲": "A", "乙": "B", "丙": "C"}
 CLASS_NAMES = {v: k for k, v in CLASSES.items()}
-DEFAULT_SELF_PAY_RATIO = Decimal("0.1000")
 REQUIRED_COLUMNS = ("nhbm", "mc", "sfdj")
 LIMITS = {"nhbm": 50, "mc": 200, "gg": 100, "jx": 50, "dw": 20, "pzwh": 100}
 
@@ -33,7 +32,7 @@ class NcmsRow:
     unit: str
     approval_number: str
     charge_class: str  # A, B, C
-    self_pay_ratio: Decimal
+    self_pay_ratio: Decimal | None  # None: the policy's default 乙 share
     price_limit: Decimal | None
 
     def content(self) -> tuple:
@@ -78,9 +77,9 @@ def parse_row(values: Mapping[str, str]) -> NcmsRow:
     if level not in CLASSES:
         raise BadRow(f"sfdj 须为 甲、乙 或 丙, 而不是 {level!r}")
     charge_class = CLASSES[level]
-    ratio = Decimal("0.0000")
-    if charge_class == "B":
-        ratio = _decimal(text["zfbl"], "zfbl", 4) if text.get("zfbl") else DEFAULT_SELF_PAY_RATIO
+    ratio = None
+    if charge_class == "B" and text.get("zfbl"):
+        ratio = _decimal(text["zfbl"], "zfbl", 4)
         if not Decimal(0) <= ratio <= Decimal(1):
             raise BadRow("zfbl 须在 0 到 1 之间")
     limit = None

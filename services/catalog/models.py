@@ -51,7 +51,8 @@ class NcmsItem(Base):
     approval_number: Mapped[str] = mapped_column(String(100), default="")
     # "A" 甲, "B" 乙, "C" 丙.
     charge_class: Mapped[str] = mapped_column(String(1))
-    self_pay_ratio: Mapped[Decimal] = mapped_column(ScaledDecimal(4))
+    # 乙类 self-paid share; None: the policy's default share applies.
+    self_pay_ratio: Mapped[Decimal | None] = mapped_column(ScaledDecimal(4), nullable=True)
     price_limit: Mapped[Decimal | None] = mapped_column(ScaledDecimal(4), nullable=True)
     # Normalised forms for the automatic mapping rules (see mapping.py).
     norm_name: Mapped[str] = mapped_column(String(200), default="")

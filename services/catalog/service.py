@@ -239,7 +239,7 @@ class CatalogService(catalog_pb2_grpc.CatalogServiceServicer):
             resolved.ncms_code = row.ncms_code
             resolved.ncms_name = row.ncms_name or ""
             resolved.charge_class = CLASS_ENUMS[row.charge_class]
-            resolved.self_pay_ratio = text(row.self_pay_ratio)
+            resolved.self_pay_ratio = "0" if row.charge_class != "B" else text(row.self_pay_ratio)
             resolved.price_limit = text(row.price_limit)
             resolved.mapping_source = SOURCE_ENUMS.get(row.mapping_source, catalog_pb2.MAPPING_SOURCE_NONE)
             resolved.ncms_version_id = row.ncms_version_id

@@ -56,7 +56,7 @@ def upgrade() -> None:
     sa.Column('unit', sa.String(length=20), nullable=False),
     sa.Column('approval_number', sa.String(length=100), nullable=False),
     sa.Column('charge_class', sa.String(length=1), nullable=False),
-    sa.Column('self_pay_ratio', services.runtime.db.ScaledDecimal(precision=18), nullable=False),
+    sa.Column('self_pay_ratio', services.runtime.db.ScaledDecimal(precision=18), nullable=True),
     sa.Column('price_limit', services.runtime.db.ScaledDecimal(precision=18), nullable=True),
     sa.Column('norm_name', sa.String(length=200), nullable=False),
     sa.Column('norm_specification', sa.String(length=100), nullable=False),
