@@ -8,7 +8,14 @@ import sys
 
 import click
 
-from . import catalog_commands, enrollment_commands, identity_commands, migrate_command, up_command
+from . import (
+    catalog_commands,
+    enrollment_commands,
+    identity_commands,
+    migrate_command,
+    settlement_commands,
+    up_command,
+)
 from .context import CommandError, Context
 
 
@@ -51,6 +58,7 @@ cli.add_command(identity_commands.client)
 cli.add_command(identity_commands.audit)
 cli.add_command(catalog_commands.catalog)
 cli.add_command(enrollment_commands.enrollment)
+cli.add_command(settlement_commands.settlement)
 _with_json_option(cli)
 
 

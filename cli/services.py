@@ -17,6 +17,7 @@ SERVICES: dict[str, Component] = {
     "identity": Component("identity", "services.identity", "services.identity.migrations"),
     "catalog": Component("catalog", "services.catalog", "services.catalog.migrations"),
     "enrollment": Component("enrollment", "services.enrollment", "services.enrollment.migrations"),
+    "settlement": Component("settlement", "services.settlement", "services.settlement.migrations"),
 }
 
 GATEWAY = Component("gateway", "gateway", kind="http")
@@ -24,4 +25,4 @@ GATEWAY = Component("gateway", "gateway", kind="http")
 # Start order: identity first (every other component fetches its token keys), the
 # gateway last (it calls the services).
 COMPONENTS: list[Component] = [SERVICES["identity"], SERVICES["catalog"], SERVICES["enrollment"],
-                               GATEWAY]
+                               SERVICES["settlement"], GATEWAY]

@@ -82,3 +82,31 @@ def test_catalog_from_dotnet(identity, mono_client, tmp_path):
     from tests.support.legacy import error_code
 
     assert error_code(lambda: item("YPM9")) == "NOT_FOUND"  # the bad call kept nothing
+
+
+def test_settlements_from_dotnet(identity, mono_client):
+    from tests.support.world import CARD, MEMBER, YEAR, build
+
+    world = build(identity)
+    steps = mono_client.run(world.url, world.key, "settlement", card=CARD, member=MEMBER, name="张三",
+                            year=str(YEAR))
+    # the household, read by .NET into typed columns
+    assert steps["chryxxjk.chryxx.rows"] == "3"
+    assert steps["chryxxjk.chryxx[0].xm"] == "String:张三"
+    assert steps["chryxxjk.chryxx[1].xm"] == "String:李𠈌"
+    assert steps["chryxxjk.chryxx[0].mzbclj"] == "Decimal:0.00"
+    # an outpatient visit with typed decimal and DateTime columns: authenticated and settled
+    assert steps["mzjsjk.mzjsjg.rows"] == "1"
+    assert steps["mzjsjk.mzjsjg[0].bcje"] == "Decimal:17.50"  # (25 + 10) × 50%
+    assert steps["mzjsjk.mzjsjg[0].mzbclj"] == "Decimal:17.50"
+    assert steps["mzjsjk.mzjsmx[0].mxxh"] == "Int32:1" and steps["mzjsjk.mzjsmx[0].sfdj"] == "String:甲"
+    assert steps["mzjsjk.again.mzjsjg[0].jsbh"] == steps["mzjsjk.mzjsjg[0].jsbh"]
+    assert steps["mzjstfjk"] == ""
+    assert steps["mzjsjk.bad"] == "<null>"
+    assert steps["mzjsjk.bad.ErrorInfo"].startswith("E2002|E2002:金额不符")
+    # an inpatient stay
+    assert steps["zydjjk"] == "" and steps["zyjsjk"] == ""
+    # kbfy 1000 + 200 × (1 - 0.15) = 1170; level 2: (1170 - 100) × 90% = 963.00
+    assert steps["zyjsjgcx.zyjsjg[0].bcje"] == "Decimal:963.00"
+    assert steps["zyjsjgcx.zyjsjg[0].qfx"] == "Decimal:100.00"
+    assert steps["zyjstfjk"] == ""

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from ..calls import Handler
-from . import catalog, users
+from . import catalog, enrollment, settlement, users
 
 HANDLERS: dict[str, Handler] = {
     **users.HANDLERS,
     **catalog.HANDLERS,
+    **enrollment.HANDLERS,
+    **settlement.HANDLERS,
 }

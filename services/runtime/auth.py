@@ -98,6 +98,7 @@ def format_letters(held: Iterable[str]) -> str:
 # --- the principal of the current request --------------------------------------------
 
 _current: contextvars.ContextVar[Principal | None] = contextvars.ContextVar("principal", default=None)
+_current_token: contextvars.ContextVar[str] = contextvars.ContextVar("token", default="")
 
 
 def current_principal() -> Principal:
@@ -107,15 +108,23 @@ def current_principal() -> Principal:
     return principal
 
 
-def set_current_principal(principal: Principal | None) -> contextvars.Token:
-    return _current.set(principal)
+def current_token() -> str:
+    """The caller's token, to pass on when this service calls another one for it."""
+    return _current_token.get()
 
 
-def reset_current_principal(token: contextvars.Token) -> None:
+def set_current_principal(principal: Principal | None, token: str = "") -> tuple:
+    return _current.set(principal), _current_token.set(token)
+
+
+def reset_current_principal(markers: tuple) -> None:
+    principal_marker, token_marker = markers
     try:
-        _current.reset(token)
+        _current.reset(principal_marker)
+        _current_token.reset(token_marker)
     except ValueError:  # a streaming call finished in another context
         _current.set(None)
+        _current_token.set("")
 
 
 # --- keys -----------------------------------------------------------------------------
@@ -184,6 +193,7 @@ class TokenVerifier:
         self._cache: OrderedDict[str, Principal] = OrderedDict()
         self._cache_size = cache_size
         self._lock = threading.Lock()
+        self._refreshing = threading.Lock()
 
     def verify(self, token: str) -> Principal:
         now = self._clock()
@@ -202,17 +212,21 @@ class TokenVerifier:
         return principal
 
     def _key(self, kid: str) -> Ed25519PublicKey:
-        with self._lock:
+        key = self._keys.get(kid)
+        if key is not None:
+            return key
+        # One thread asks identity; the others wait for its answer instead of failing.
+        with self._refreshing:
             key = self._keys.get(kid)
             if key is not None:
                 return key
             if self._clock() - self._last_refresh < self._refresh_interval:
                 raise unauthenticated("token signed with an unknown key")
             self._last_refresh = self._clock()
-        keys = self._key_source()
-        with self._lock:
-            self._keys = dict(keys)
-            key = self._keys.get(kid)
+            keys = dict(self._key_source())
+            with self._lock:
+                self._keys = keys
+        key = keys.get(kid)
         if key is None:
             raise unauthenticated("token signed with an unknown key")
         return key

@@ -135,7 +135,7 @@ class AuthInterceptor(grpc.ServerInterceptor):
         def wrap(behaviour: Callable, streams: bool) -> Callable:
             if streams:
                 def streaming(request, context):
-                    marker = set_current_principal(authenticate(context))
+                    marker = set_current_principal(authenticate(context), token or "")
                     rpc = set_current_rpc(context)
                     try:
                         yield from behaviour(request, context)
@@ -145,7 +145,7 @@ class AuthInterceptor(grpc.ServerInterceptor):
                 return streaming
 
             def unary(request, context):
-                marker = set_current_principal(authenticate(context))
+                marker = set_current_principal(authenticate(context), token or "")
                 rpc = set_current_rpc(context)
                 try:
                     return behaviour(request, context)

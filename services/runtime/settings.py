@@ -71,6 +71,11 @@ class Settings(BaseSettings):
     password_hash_profile: Literal["strong", "fast"] = "strong"  # noqa: S105 (a profile name)
     token_ttl_seconds: int = Field(300, ge=10, le=3600)
 
+    # Settlement: the directory of the yearly policy files (<year>.yaml; default
+    # data_dir/policies), and whether a year without one uses the shipped default policy.
+    policy_dir: Path | None = None
+    policy_default_fallback: bool = True
+
     # Gateway (the legacy SOAP front door).
     # The address hospitals use, published as the WSDL's soap:address (behind a proxy
     # or ingress, its public URL); default: http://<gateway_address>/NcmsService.asmx.
@@ -105,6 +110,10 @@ class Settings(BaseSettings):
 
     def listen_address_of(self, component: str) -> str:
         return self.listen_address or self.address_of(component)
+
+    @property
+    def policies_path(self) -> Path:
+        return self.policy_dir or self.data_dir / "policies"
 
     @property
     def public_url(self) -> str:

@@ -66,6 +66,7 @@ public static class HisClient
         {
             case "users": Users(); break;
             case "catalog": Catalog(); break;
+            case "settlement": Settlement(); break;
             default: Console.Error.WriteLine("unknown scenario " + scenario); return 2;
         }
         return 0;
@@ -162,5 +163,84 @@ public static class HisClient
         rows.Rows.Add("YPM8", "b", -1m);
         Print("ypmljk.bad", service.ypmljk(y, u, p, bad,
               Digest.Compute(key, "ypmljk", "yydm", y, "yh", u, "kl", p, "ypml", bad)));
+    }
+
+    static DataTable Lines(DataSet dataSet, string name)
+    {
+        DataTable lines = dataSet.Tables.Add(name);
+        lines.Columns.Add("mxxh", typeof(int));
+        lines.Columns.Add("xmlb", typeof(string));
+        lines.Columns.Add("yyxmbm", typeof(string));
+        lines.Columns.Add("xmmc", typeof(string));
+        lines.Columns.Add("gg", typeof(string));
+        lines.Columns.Add("dw", typeof(string));
+        lines.Columns.Add("dj", typeof(decimal));
+        lines.Columns.Add("sl", typeof(decimal));
+        lines.Columns.Add("je", typeof(decimal));
+        lines.Columns.Add("fyrq", typeof(DateTime));
+        return lines;
+    }
+
+    // A household, an outpatient visit and its refund, an admission, a discharge
+    // settlement, its result, its refund: DataSets built and read the .NET way.
+    static void Settlement()
+    {
+        string y = Hospital, u = User, p = Password;
+        string card = Option("card", ""), member = Option("member", ""), name = Option("name", "");
+        int year = int.Parse(Option("year", "2026"));
+
+        DataSet household = service.chryxxjk(y, u, p, card,
+            Digest.Compute(key, "chryxxjk", "yydm", y, "yh", u, "kl", p, "chzh", card));
+        PrintDataSet("chryxxjk", household);
+
+        DataSet main = new DataSet("NewDataSet");
+        DataTable mzzb = main.Tables.Add("mzzb");
+        foreach (string column in new[] { "mzbh", "chzh", "grbm", "xm", "jzrq", "ksmc", "ysxm", "zdbm", "zdmc" })
+            mzzb.Columns.Add(column, typeof(string));
+        mzzb.Columns.Add("zfy", typeof(decimal));
+        mzzb.Rows.Add("MZNET1", card, member, name, year + "-06-01 09:30:00", "内科", DBNull.Value,
+                      "J06.900", "急性上呼吸道感染", 35.0000m);
+        DataSet detail = new DataSet("NewDataSet");
+        DataTable mzmx = Lines(detail, "mzmx");
+        DateTime fee = new DateTime(year, 6, 1, 9, 40, 0, DateTimeKind.Local);
+        mzmx.Rows.Add(1, "1", "YP0001", "阿莫西林胶囊", "0.25g*24粒", "盒", 12.5000m, 2m, 25.00m, fee);
+        mzmx.Rows.Add(2, "2", "ZL0001", "静脉注射", DBNull.Value, "次", 10m, 1m, 10.0m, DBNull.Value);
+        PrintDataSet("mzjsjk", service.mzjsjk(y, u, p, main, detail,
+            Digest.Compute(key, "mzjsjk", "yydm", y, "yh", u, "kl", p, "jszjl", main, "jsmxjl", detail)));
+        PrintDataSet("mzjsjk.again", service.mzjsjk(y, u, p, main, detail,
+            Digest.Compute(key, "mzjsjk", "yydm", y, "yh", u, "kl", p, "jszjl", main, "jsmxjl", detail)));
+        Print("mzjstfjk", service.mzjstfjk(y, u, p, "MZNET1",
+            Digest.Compute(key, "mzjstfjk", "yydm", y, "yh", u, "kl", p, "mzbh", "MZNET1")));
+
+        mzzb.Rows[0]["zfy"] = 99.99m;   // does not add up
+        mzzb.Rows[0]["mzbh"] = "MZNET2";
+        PrintDataSet("mzjsjk.bad", service.mzjsjk(y, u, p, main, detail,
+            Digest.Compute(key, "mzjsjk", "yydm", y, "yh", u, "kl", p, "jszjl", main, "jsmxjl", detail)));
+
+        DataSet admission = new DataSet("NewDataSet");
+        DataTable rydj = admission.Tables.Add("rydj");
+        foreach (string column in new[] { "zybh", "chzh", "grbm", "xm", "ryrq", "ryks", "ryzd", "ryzdmc", "zzys", "zzbz" })
+            rydj.Columns.Add(column, typeof(string));
+        rydj.Rows.Add("ZYNET1", card, member, name, year + "-03-01 08:00:00", "内科", "J18.900", "肺炎", "王医生", "0");
+        Print("zydjjk", service.zydjjk(y, u, p, admission,
+            Digest.Compute(key, "zydjjk", "yydm", y, "yh", u, "kl", p, "rydj", admission)));
+
+        DataSet stay = new DataSet("NewDataSet");
+        DataTable zyzb = stay.Tables.Add("zyzb");
+        foreach (string column in new[] { "zybh", "chzh", "grbm", "xm", "ryrq", "cyrq", "cyzd", "cyzdmc" })
+            zyzb.Columns.Add(column, typeof(string));
+        zyzb.Columns.Add("zfy", typeof(decimal));
+        zyzb.Rows.Add("ZYNET1", card, member, name, year + "-03-01 08:00:00", year + "-03-08 10:00:00",
+                      "J18.900", "肺炎", 1200.00m);
+        DataSet fees = new DataSet("NewDataSet");
+        DataTable zymx = Lines(fees, "zymx");
+        zymx.Rows.Add(1, "2", "ZL0001", "静脉注射", DBNull.Value, "次", 10m, 100m, 1000.00m, DBNull.Value);
+        zymx.Rows.Add(2, "1", "YP0002", "头孢克肟片", "0.1g*6片", "盒", 20m, 10m, 200.00m, DBNull.Value);
+        Print("zyjsjk", service.zyjsjk(y, u, p, stay, fees,
+            Digest.Compute(key, "zyjsjk", "yydm", y, "yh", u, "kl", p, "jszjl", stay, "jsmxjl", fees)));
+        PrintDataSet("zyjsjgcx", service.zyjsjgcx(y, u, p, "ZYNET1",
+            Digest.Compute(key, "zyjsjgcx", "yydm", y, "yh", u, "kl", p, "zybh", "ZYNET1")));
+        Print("zyjstfjk", service.zyjstfjk(y, u, p, "ZYNET1",
+            Digest.Compute(key, "zyjstfjk", "yydm", y, "yh", u, "kl", p, "zybh", "ZYNET1")));
     }
 }

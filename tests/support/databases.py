@@ -20,6 +20,7 @@ MIGRATIONS = {
     "identity": "services.identity.migrations",
     "catalog": "services.catalog.migrations",
     "enrollment": "services.enrollment.migrations",
+    "settlement": "services.settlement.migrations",
 }
 
 

@@ -19,11 +19,12 @@ from services.identity.service import ADMIN_CLIENT, GATEWAY_CLIENT
 from services.runtime.clients import ClientCredentials, identity_channel, with_token
 from services.runtime.grpc_server import RunningServer
 from services.runtime.settings import Settings
+from services.settlement import server as settlement_server
 
 from .databases import DatabaseFactory
 
 BUILDERS = {"identity": identity_server.build, "catalog": catalog_server.build,
-            "enrollment": enrollment_server.build}
+            "enrollment": enrollment_server.build, "settlement": settlement_server.build}
 
 ADMIN_SECRET = "test-admin-client-secret-0123456789abcdef"
 GATEWAY_SECRET = "test-gateway-client-secret-0123456789abcdef"

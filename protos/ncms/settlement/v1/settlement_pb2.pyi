@@ -1,0 +1,364 @@
+import datetime
+
+from google.protobuf import timestamp_pb2 as _timestamp_pb2
+from google.protobuf.internal import containers as _containers
+from google.protobuf.internal import enum_type_wrapper as _enum_type_wrapper
+from google.protobuf import descriptor as _descriptor
+from google.protobuf import message as _message
+from collections.abc import Iterable as _Iterable, Mapping as _Mapping
+from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
+
+DESCRIPTOR: _descriptor.FileDescriptor
+
+class SettlementKind(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    SETTLEMENT_KIND_UNSPECIFIED: _ClassVar[SettlementKind]
+    SETTLEMENT_KIND_OUTPATIENT: _ClassVar[SettlementKind]
+    SETTLEMENT_KIND_INPATIENT: _ClassVar[SettlementKind]
+SETTLEMENT_KIND_UNSPECIFIED: SettlementKind
+SETTLEMENT_KIND_OUTPATIENT: SettlementKind
+SETTLEMENT_KIND_INPATIENT: SettlementKind
+
+class BillLine(_message.Message):
+    __slots__ = ("line_number", "item_type", "item_code", "item_name", "specification", "unit", "price", "quantity", "amount", "fee_time")
+    LINE_NUMBER_FIELD_NUMBER: _ClassVar[int]
+    ITEM_TYPE_FIELD_NUMBER: _ClassVar[int]
+    ITEM_CODE_FIELD_NUMBER: _ClassVar[int]
+    ITEM_NAME_FIELD_NUMBER: _ClassVar[int]
+    SPECIFICATION_FIELD_NUMBER: _ClassVar[int]
+    UNIT_FIELD_NUMBER: _ClassVar[int]
+    PRICE_FIELD_NUMBER: _ClassVar[int]
+    QUANTITY_FIELD_NUMBER: _ClassVar[int]
+    AMOUNT_FIELD_NUMBER: _ClassVar[int]
+    FEE_TIME_FIELD_NUMBER: _ClassVar[int]
+    line_number: int
+    item_type: str
+    item_code: str
+    item_name: str
+    specification: str
+    unit: str
+    price: str
+    quantity: str
+    amount: str
+    fee_time: _timestamp_pb2.Timestamp
+    def __init__(self, line_number: _Optional[int] = ..., item_type: _Optional[str] = ..., item_code: _Optional[str] = ..., item_name: _Optional[str] = ..., specification: _Optional[str] = ..., unit: _Optional[str] = ..., price: _Optional[str] = ..., quantity: _Optional[str] = ..., amount: _Optional[str] = ..., fee_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class OutpatientVisit(_message.Message):
+    __slots__ = ("number", "card", "member_id", "name", "visit_time", "department", "doctor", "diagnosis", "diagnosis_name", "total")
+    NUMBER_FIELD_NUMBER: _ClassVar[int]
+    CARD_FIELD_NUMBER: _ClassVar[int]
+    MEMBER_ID_FIELD_NUMBER: _ClassVar[int]
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    VISIT_TIME_FIELD_NUMBER: _ClassVar[int]
+    DEPARTMENT_FIELD_NUMBER: _ClassVar[int]
+    DOCTOR_FIELD_NUMBER: _ClassVar[int]
+    DIAGNOSIS_FIELD_NUMBER: _ClassVar[int]
+    DIAGNOSIS_NAME_FIELD_NUMBER: _ClassVar[int]
+    TOTAL_FIELD_NUMBER: _ClassVar[int]
+    number: str
+    card: str
+    member_id: str
+    name: str
+    visit_time: _timestamp_pb2.Timestamp
+    department: str
+    doctor: str
+    diagnosis: str
+    diagnosis_name: str
+    total: str
+    def __init__(self, number: _Optional[str] = ..., card: _Optional[str] = ..., member_id: _Optional[str] = ..., name: _Optional[str] = ..., visit_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., department: _Optional[str] = ..., doctor: _Optional[str] = ..., diagnosis: _Optional[str] = ..., diagnosis_name: _Optional[str] = ..., total: _Optional[str] = ...) -> None: ...
+
+class SettleOutpatientRequest(_message.Message):
+    __slots__ = ("hospital_code", "visit", "lines", "preview")
+    HOSPITAL_CODE_FIELD_NUMBER: _ClassVar[int]
+    VISIT_FIELD_NUMBER: _ClassVar[int]
+    LINES_FIELD_NUMBER: _ClassVar[int]
+    PREVIEW_FIELD_NUMBER: _ClassVar[int]
+    hospital_code: str
+    visit: OutpatientVisit
+    lines: _containers.RepeatedCompositeFieldContainer[BillLine]
+    preview: bool
+    def __init__(self, hospital_code: _Optional[str] = ..., visit: _Optional[_Union[OutpatientVisit, _Mapping]] = ..., lines: _Optional[_Iterable[_Union[BillLine, _Mapping]]] = ..., preview: _Optional[bool] = ...) -> None: ...
+
+class SettlementResult(_message.Message):
+    __slots__ = ("settlement_number", "kind", "number", "total", "self_pay", "class_self_pay", "eligible", "deductible", "compensation", "personal", "year_total", "settle_time", "explanation", "lines", "replayed", "policy_year", "policy_digest")
+    SETTLEMENT_NUMBER_FIELD_NUMBER: _ClassVar[int]
+    KIND_FIELD_NUMBER: _ClassVar[int]
+    NUMBER_FIELD_NUMBER: _ClassVar[int]
+    TOTAL_FIELD_NUMBER: _ClassVar[int]
+    SELF_PAY_FIELD_NUMBER: _ClassVar[int]
+    CLASS_SELF_PAY_FIELD_NUMBER: _ClassVar[int]
+    ELIGIBLE_FIELD_NUMBER: _ClassVar[int]
+    DEDUCTIBLE_FIELD_NUMBER: _ClassVar[int]
+    COMPENSATION_FIELD_NUMBER: _ClassVar[int]
+    PERSONAL_FIELD_NUMBER: _ClassVar[int]
+    YEAR_TOTAL_FIELD_NUMBER: _ClassVar[int]
+    SETTLE_TIME_FIELD_NUMBER: _ClassVar[int]
+    EXPLANATION_FIELD_NUMBER: _ClassVar[int]
+    LINES_FIELD_NUMBER: _ClassVar[int]
+    REPLAYED_FIELD_NUMBER: _ClassVar[int]
+    POLICY_YEAR_FIELD_NUMBER: _ClassVar[int]
+    POLICY_DIGEST_FIELD_NUMBER: _ClassVar[int]
+    settlement_number: str
+    kind: SettlementKind
+    number: str
+    total: str
+    self_pay: str
+    class_self_pay: str
+    eligible: str
+    deductible: str
+    compensation: str
+    personal: str
+    year_total: str
+    settle_time: _timestamp_pb2.Timestamp
+    explanation: str
+    lines: _containers.RepeatedCompositeFieldContainer[LineResult]
+    replayed: bool
+    policy_year: int
+    policy_digest: str
+    def __init__(self, settlement_number: _Optional[str] = ..., kind: _Optional[_Union[SettlementKind, str]] = ..., number: _Optional[str] = ..., total: _Optional[str] = ..., self_pay: _Optional[str] = ..., class_self_pay: _Optional[str] = ..., eligible: _Optional[str] = ..., deductible: _Optional[str] = ..., compensation: _Optional[str] = ..., personal: _Optional[str] = ..., year_total: _Optional[str] = ..., settle_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., explanation: _Optional[str] = ..., lines: _Optional[_Iterable[_Union[LineResult, _Mapping]]] = ..., replayed: _Optional[bool] = ..., policy_year: _Optional[int] = ..., policy_digest: _Optional[str] = ...) -> None: ...
+
+class LineResult(_message.Message):
+    __slots__ = ("line_number", "item_code", "ncms_code", "charge_class", "amount", "self_pay", "class_self_pay", "eligible", "self_pay_ratio", "price_limit", "over_limit", "item_name", "price", "quantity")
+    LINE_NUMBER_FIELD_NUMBER: _ClassVar[int]
+    ITEM_CODE_FIELD_NUMBER: _ClassVar[int]
+    NCMS_CODE_FIELD_NUMBER: _ClassVar[int]
+    CHARGE_CLASS_FIELD_NUMBER: _ClassVar[int]
+    AMOUNT_FIELD_NUMBER: _ClassVar[int]
+    SELF_PAY_FIELD_NUMBER: _ClassVar[int]
+    CLASS_SELF_PAY_FIELD_NUMBER: _ClassVar[int]
+    ELIGIBLE_FIELD_NUMBER: _ClassVar[int]
+    SELF_PAY_RATIO_FIELD_NUMBER: _ClassVar[int]
+    PRICE_LIMIT_FIELD_NUMBER: _ClassVar[int]
+    OVER_LIMIT_FIELD_NUMBER: _ClassVar[int]
+    ITEM_NAME_FIELD_NUMBER: _ClassVar[int]
+    PRICE_FIELD_NUMBER: _ClassVar[int]
+    QUANTITY_FIELD_NUMBER: _ClassVar[int]
+    line_number: int
+    item_code: str
+    ncms_code: str
+    charge_class: str
+    amount: str
+    self_pay: str
+    class_self_pay: str
+    eligible: str
+    self_pay_ratio: str
+    price_limit: str
+    over_limit: str
+    item_name: str
+    price: str
+    quantity: str
+    def __init__(self, line_number: _Optional[int] = ..., item_code: _Optional[str] = ..., ncms_code: _Optional[str] = ..., charge_class: _Optional[str] = ..., amount: _Optional[str] = ..., self_pay: _Optional[str] = ..., class_self_pay: _Optional[str] = ..., eligible: _Optional[str] = ..., self_pay_ratio: _Optional[str] = ..., price_limit: _Optional[str] = ..., over_limit: _Optional[str] = ..., item_name: _Optional[str] = ..., price: _Optional[str] = ..., quantity: _Optional[str] = ...) -> None: ...
+
+class SettleOutpatientResponse(_message.Message):
+    __slots__ = ("result",)
+    RESULT_FIELD_NUMBER: _ClassVar[int]
+    result: SettlementResult
+    def __init__(self, result: _Optional[_Union[SettlementResult, _Mapping]] = ...) -> None: ...
+
+class RefundOutpatientRequest(_message.Message):
+    __slots__ = ("hospital_code", "number")
+    HOSPITAL_CODE_FIELD_NUMBER: _ClassVar[int]
+    NUMBER_FIELD_NUMBER: _ClassVar[int]
+    hospital_code: str
+    number: str
+    def __init__(self, hospital_code: _Optional[str] = ..., number: _Optional[str] = ...) -> None: ...
+
+class RefundOutpatientResponse(_message.Message):
+    __slots__ = ("settlement_number", "refunded_amount")
+    SETTLEMENT_NUMBER_FIELD_NUMBER: _ClassVar[int]
+    REFUNDED_AMOUNT_FIELD_NUMBER: _ClassVar[int]
+    settlement_number: str
+    refunded_amount: str
+    def __init__(self, settlement_number: _Optional[str] = ..., refunded_amount: _Optional[str] = ...) -> None: ...
+
+class Admission(_message.Message):
+    __slots__ = ("number", "card", "member_id", "name", "admit_time", "department", "diagnosis", "diagnosis_name", "doctor", "referral", "referral_number")
+    NUMBER_FIELD_NUMBER: _ClassVar[int]
+    CARD_FIELD_NUMBER: _ClassVar[int]
+    MEMBER_ID_FIELD_NUMBER: _ClassVar[int]
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    ADMIT_TIME_FIELD_NUMBER: _ClassVar[int]
+    DEPARTMENT_FIELD_NUMBER: _ClassVar[int]
+    DIAGNOSIS_FIELD_NUMBER: _ClassVar[int]
+    DIAGNOSIS_NAME_FIELD_NUMBER: _ClassVar[int]
+    DOCTOR_FIELD_NUMBER: _ClassVar[int]
+    REFERRAL_FIELD_NUMBER: _ClassVar[int]
+    REFERRAL_NUMBER_FIELD_NUMBER: _ClassVar[int]
+    number: str
+    card: str
+    member_id: str
+    name: str
+    admit_time: _timestamp_pb2.Timestamp
+    department: str
+    diagnosis: str
+    diagnosis_name: str
+    doctor: str
+    referral: bool
+    referral_number: str
+    def __init__(self, number: _Optional[str] = ..., card: _Optional[str] = ..., member_id: _Optional[str] = ..., name: _Optional[str] = ..., admit_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., department: _Optional[str] = ..., diagnosis: _Optional[str] = ..., diagnosis_name: _Optional[str] = ..., doctor: _Optional[str] = ..., referral: _Optional[bool] = ..., referral_number: _Optional[str] = ...) -> None: ...
+
+class RegisterAdmissionRequest(_message.Message):
+    __slots__ = ("hospital_code", "admission")
+    HOSPITAL_CODE_FIELD_NUMBER: _ClassVar[int]
+    ADMISSION_FIELD_NUMBER: _ClassVar[int]
+    hospital_code: str
+    admission: Admission
+    def __init__(self, hospital_code: _Optional[str] = ..., admission: _Optional[_Union[Admission, _Mapping]] = ...) -> None: ...
+
+class RegisterAdmissionResponse(_message.Message):
+    __slots__ = ("replayed",)
+    REPLAYED_FIELD_NUMBER: _ClassVar[int]
+    replayed: bool
+    def __init__(self, replayed: _Optional[bool] = ...) -> None: ...
+
+class InpatientStay(_message.Message):
+    __slots__ = ("number", "card", "member_id", "name", "admit_time", "discharge_time", "diagnosis", "diagnosis_name", "total")
+    NUMBER_FIELD_NUMBER: _ClassVar[int]
+    CARD_FIELD_NUMBER: _ClassVar[int]
+    MEMBER_ID_FIELD_NUMBER: _ClassVar[int]
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    ADMIT_TIME_FIELD_NUMBER: _ClassVar[int]
+    DISCHARGE_TIME_FIELD_NUMBER: _ClassVar[int]
+    DIAGNOSIS_FIELD_NUMBER: _ClassVar[int]
+    DIAGNOSIS_NAME_FIELD_NUMBER: _ClassVar[int]
+    TOTAL_FIELD_NUMBER: _ClassVar[int]
+    number: str
+    card: str
+    member_id: str
+    name: str
+    admit_time: _timestamp_pb2.Timestamp
+    discharge_time: _timestamp_pb2.Timestamp
+    diagnosis: str
+    diagnosis_name: str
+    total: str
+    def __init__(self, number: _Optional[str] = ..., card: _Optional[str] = ..., member_id: _Optional[str] = ..., name: _Optional[str] = ..., admit_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., discharge_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., diagnosis: _Optional[str] = ..., diagnosis_name: _Optional[str] = ..., total: _Optional[str] = ...) -> None: ...
+
+class SettleInpatientRequest(_message.Message):
+    __slots__ = ("hospital_code", "stay", "lines", "preview")
+    HOSPITAL_CODE_FIELD_NUMBER: _ClassVar[int]
+    STAY_FIELD_NUMBER: _ClassVar[int]
+    LINES_FIELD_NUMBER: _ClassVar[int]
+    PREVIEW_FIELD_NUMBER: _ClassVar[int]
+    hospital_code: str
+    stay: InpatientStay
+    lines: _containers.RepeatedCompositeFieldContainer[BillLine]
+    preview: bool
+    def __init__(self, hospital_code: _Optional[str] = ..., stay: _Optional[_Union[InpatientStay, _Mapping]] = ..., lines: _Optional[_Iterable[_Union[BillLine, _Mapping]]] = ..., preview: _Optional[bool] = ...) -> None: ...
+
+class SettleInpatientResponse(_message.Message):
+    __slots__ = ("result",)
+    RESULT_FIELD_NUMBER: _ClassVar[int]
+    result: SettlementResult
+    def __init__(self, result: _Optional[_Union[SettlementResult, _Mapping]] = ...) -> None: ...
+
+class RefundInpatientRequest(_message.Message):
+    __slots__ = ("hospital_code", "number")
+    HOSPITAL_CODE_FIELD_NUMBER: _ClassVar[int]
+    NUMBER_FIELD_NUMBER: _ClassVar[int]
+    hospital_code: str
+    number: str
+    def __init__(self, hospital_code: _Optional[str] = ..., number: _Optional[str] = ...) -> None: ...
+
+class RefundInpatientResponse(_message.Message):
+    __slots__ = ("settlement_number", "refunded_amount")
+    SETTLEMENT_NUMBER_FIELD_NUMBER: _ClassVar[int]
+    REFUNDED_AMOUNT_FIELD_NUMBER: _ClassVar[int]
+    settlement_number: str
+    refunded_amount: str
+    def __init__(self, settlement_number: _Optional[str] = ..., refunded_amount: _Optional[str] = ...) -> None: ...
+
+class GetSettlementRequest(_message.Message):
+    __slots__ = ("hospital_code", "kind", "number", "settlement_number")
+    HOSPITAL_CODE_FIELD_NUMBER: _ClassVar[int]
+    KIND_FIELD_NUMBER: _ClassVar[int]
+    NUMBER_FIELD_NUMBER: _ClassVar[int]
+    SETTLEMENT_NUMBER_FIELD_NUMBER: _ClassVar[int]
+    hospital_code: str
+    kind: SettlementKind
+    number: str
+    settlement_number: str
+    def __init__(self, hospital_code: _Optional[str] = ..., kind: _Optional[_Union[SettlementKind, str]] = ..., number: _Optional[str] = ..., settlement_number: _Optional[str] = ...) -> None: ...
+
+class SettlementRecord(_message.Message):
+    __slots__ = ("result", "hospital_code", "hospital_level", "card", "member_id", "name", "year", "category", "visit_time", "discharge_time", "diagnosis", "referral", "year_total_before", "refund_time", "settled_by", "refunded_by", "policy_content")
+    RESULT_FIELD_NUMBER: _ClassVar[int]
+    HOSPITAL_CODE_FIELD_NUMBER: _ClassVar[int]
+    HOSPITAL_LEVEL_FIELD_NUMBER: _ClassVar[int]
+    CARD_FIELD_NUMBER: _ClassVar[int]
+    MEMBER_ID_FIELD_NUMBER: _ClassVar[int]
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    YEAR_FIELD_NUMBER: _ClassVar[int]
+    CATEGORY_FIELD_NUMBER: _ClassVar[int]
+    VISIT_TIME_FIELD_NUMBER: _ClassVar[int]
+    DISCHARGE_TIME_FIELD_NUMBER: _ClassVar[int]
+    DIAGNOSIS_FIELD_NUMBER: _ClassVar[int]
+    REFERRAL_FIELD_NUMBER: _ClassVar[int]
+    YEAR_TOTAL_BEFORE_FIELD_NUMBER: _ClassVar[int]
+    REFUND_TIME_FIELD_NUMBER: _ClassVar[int]
+    SETTLED_BY_FIELD_NUMBER: _ClassVar[int]
+    REFUNDED_BY_FIELD_NUMBER: _ClassVar[int]
+    POLICY_CONTENT_FIELD_NUMBER: _ClassVar[int]
+    result: SettlementResult
+    hospital_code: str
+    hospital_level: int
+    card: str
+    member_id: str
+    name: str
+    year: int
+    category: str
+    visit_time: _timestamp_pb2.Timestamp
+    discharge_time: _timestamp_pb2.Timestamp
+    diagnosis: str
+    referral: bool
+    year_total_before: str
+    refund_time: _timestamp_pb2.Timestamp
+    settled_by: str
+    refunded_by: str
+    policy_content: str
+    def __init__(self, result: _Optional[_Union[SettlementResult, _Mapping]] = ..., hospital_code: _Optional[str] = ..., hospital_level: _Optional[int] = ..., card: _Optional[str] = ..., member_id: _Optional[str] = ..., name: _Optional[str] = ..., year: _Optional[int] = ..., category: _Optional[str] = ..., visit_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., discharge_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., diagnosis: _Optional[str] = ..., referral: _Optional[bool] = ..., year_total_before: _Optional[str] = ..., refund_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., settled_by: _Optional[str] = ..., refunded_by: _Optional[str] = ..., policy_content: _Optional[str] = ...) -> None: ...
+
+class GetSettlementResponse(_message.Message):
+    __slots__ = ("settlement", "refunded")
+    SETTLEMENT_FIELD_NUMBER: _ClassVar[int]
+    REFUNDED_FIELD_NUMBER: _ClassVar[int]
+    settlement: SettlementRecord
+    refunded: _containers.RepeatedCompositeFieldContainer[SettlementRecord]
+    def __init__(self, settlement: _Optional[_Union[SettlementRecord, _Mapping]] = ..., refunded: _Optional[_Iterable[_Union[SettlementRecord, _Mapping]]] = ...) -> None: ...
+
+class ListMemberSettlementsRequest(_message.Message):
+    __slots__ = ("member_id", "year")
+    MEMBER_ID_FIELD_NUMBER: _ClassVar[int]
+    YEAR_FIELD_NUMBER: _ClassVar[int]
+    member_id: str
+    year: int
+    def __init__(self, member_id: _Optional[str] = ..., year: _Optional[int] = ...) -> None: ...
+
+class ListMemberSettlementsResponse(_message.Message):
+    __slots__ = ("settlements",)
+    SETTLEMENTS_FIELD_NUMBER: _ClassVar[int]
+    settlements: _containers.RepeatedCompositeFieldContainer[SettlementRecord]
+    def __init__(self, settlements: _Optional[_Iterable[_Union[SettlementRecord, _Mapping]]] = ...) -> None: ...
+
+class GetYearTotalsRequest(_message.Message):
+    __slots__ = ("member_ids", "year")
+    MEMBER_IDS_FIELD_NUMBER: _ClassVar[int]
+    YEAR_FIELD_NUMBER: _ClassVar[int]
+    member_ids: _containers.RepeatedScalarFieldContainer[str]
+    year: int
+    def __init__(self, member_ids: _Optional[_Iterable[str]] = ..., year: _Optional[int] = ...) -> None: ...
+
+class YearTotals(_message.Message):
+    __slots__ = ("member_id", "outpatient", "inpatient")
+    MEMBER_ID_FIELD_NUMBER: _ClassVar[int]
+    OUTPATIENT_FIELD_NUMBER: _ClassVar[int]
+    INPATIENT_FIELD_NUMBER: _ClassVar[int]
+    member_id: str
+    outpatient: str
+    inpatient: str
+    def __init__(self, member_id: _Optional[str] = ..., outpatient: _Optional[str] = ..., inpatient: _Optional[str] = ...) -> None: ...
+
+class GetYearTotalsResponse(_message.Message):
+    __slots__ = ("totals",)
+    TOTALS_FIELD_NUMBER: _ClassVar[int]
+    totals: _containers.RepeatedCompositeFieldContainer[YearTotals]
+    def __init__(self, totals: _Optional[_Iterable[_Union[YearTotals, _Mapping]]] = ...) -> None: ...

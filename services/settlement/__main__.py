@@ -1,0 +1,3 @@
+from services.settlement.server import main
+
+main()
