@@ -50,7 +50,7 @@ class Result:
 
 
 def _worker(spec: tuple[str, str, dict], threads: int, duration: float, warmup: float,
-            queue: multiprocessing.Queue) -> None:
+            queue: multiprocessing.Queue, interval: float | None = None) -> None:
     module, function, kwargs = spec
     make_call: Callable[..., Callable[[], None]] = getattr(importlib.import_module(module), function)
     latencies: list[float] = []
@@ -64,8 +64,18 @@ def _worker(spec: tuple[str, str, dict], threads: int, duration: float, warmup: 
         call = make_call(**kwargs)
         mine: list[float] = []
         failed = 0
+        scheduled = time.monotonic()
         while True:
-            begin = time.monotonic()
+            if interval is not None:
+                # Open loop: calls at a fixed pace; latency counts from when the call was
+                # due, so a server that falls behind shows it (no coordinated omission).
+                scheduled += interval
+                pause = scheduled - time.monotonic()
+                if pause > 0:
+                    time.sleep(pause)
+                begin = scheduled
+            else:
+                begin = time.monotonic()
             if begin >= stop_at:
                 break
             try:
@@ -88,11 +98,13 @@ def _worker(spec: tuple[str, str, dict], threads: int, duration: float, warmup: 
 
 
 def measure(name: str, spec: tuple[str, str, dict], *, duration: float = 5.0, warmup: float = 1.0,
-            processes: int = 2, threads: int = 4) -> Result:
-    """Drive ``spec`` (module, factory function, kwargs) from processes × threads clients."""
+            processes: int = 2, threads: int = 4, rate: float | None = None) -> Result:
+    """Drive ``spec`` (module, factory function, kwargs) from processes × threads clients,
+    as fast as they go, or at ``rate`` calls per second in all (open loop)."""
     context = multiprocessing.get_context("spawn")
     queue = context.Queue()
-    children = [context.Process(target=_worker, args=(spec, threads, duration, warmup, queue))
+    interval = processes * threads / rate if rate else None
+    children = [context.Process(target=_worker, args=(spec, threads, duration, warmup, queue, interval))
                 for _ in range(processes)]
     for child in children:
         child.start()

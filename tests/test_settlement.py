@@ -333,16 +333,13 @@ def test_settlement_show_explains_a_settlement(world):
 
 
 def test_a_failure_part_way_records_nothing(world, monkeypatch):
-    from services.settlement.service import SettlementService
+    from services.settlement import repository
 
-    original = SettlementService._record
+    def fails_after_writing(*args, **kwargs):
+        # the settlement and its lines are written; the process dies before the commit
+        raise RuntimeError("the process dies here")
 
-    def fails_after_writing(self, session, *args, **kwargs):
-        original(self, session, *args, **kwargs)
-        session.flush()  # the settlement and its lines are written ...
-        raise RuntimeError("the process dies here")  # ... and never committed
-
-    monkeypatch.setattr(SettlementService, "_record", fails_after_writing)
+    monkeypatch.setattr(repository, "add_to_member_year", fails_after_writing)
     answer = settle(world.his(), "MZ070", [AMOXICILLIN])
     assert answer.dataset() is None and answer.error_info()[0] == "E9001"
     assert count_settlements(world) == 0

@@ -15,6 +15,7 @@ content and all, so that they can be explained after the file changed.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import logging
@@ -85,7 +86,7 @@ class Policy:
             "zy_fixed": {prefix: str(amount) for prefix, amount in sorted(self.zy_fixed.items())},
         }
 
-    @property
+    @functools.cached_property
     def digest(self) -> str:
         content = json.dumps(self.canonical(), sort_keys=True, ensure_ascii=False)
         return hashlib.sha256(content.encode("utf-8")).hexdigest()[:16]

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Sequence
+from dataclasses import dataclass
 from decimal import Decimal
 
-from sqlalchemy import insert, select
+from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.orm import Session, selectinload
 
 from services.runtime.db import RawConnection
 
-from .models import Admission, MemberYear, PolicyVersion, Settlement
+from .models import Admission, MemberYear, PolicyVersion, Settlement, SettlementLine
 
 ZERO = Decimal("0.00")
 
@@ -20,27 +22,71 @@ def policy_version(session: Session, year: int, digest: str) -> PolicyVersion | 
                                                        PolicyVersion.digest == digest)).first()
 
 
-def lock_member_year(session: Session, member_id: str, year: int) -> MemberYear:
+@dataclass(frozen=True)
+class Totals:
+    id: int
+    outpatient: Decimal
+    inpatient: Decimal
+
+
+_MEMBER_YEARS = MemberYear.__table__
+# Built once: these run on every settlement.
+_LOCK_MEMBER_YEAR = (
+    select(_MEMBER_YEARS.c.id, _MEMBER_YEARS.c.outpatient_total, _MEMBER_YEARS.c.inpatient_total)
+    .where(_MEMBER_YEARS.c.member_id == bindparam("member_id"), _MEMBER_YEARS.c.year == bindparam("year"))
+    .with_for_update())
+
+
+def lock_member_year(session: Session, member_id: str, year: int) -> Totals:
     """The member's year row, created if missing, locked until the transaction ends.
 
     On PostgreSQL a row lock (SELECT ... FOR UPDATE); on SQLite the write transaction
     already holds the database's only write lock, which serialises just as well.
     """
-    query = select(MemberYear).where(MemberYear.member_id == member_id, MemberYear.year == year)
-    row = session.scalars(query.with_for_update()).first()
-    if row is not None:
-        return row
-    table = MemberYear.__table__
-    values = {"member_id": member_id, "year": year, "outpatient_total": ZERO, "inpatient_total": ZERO,
-              "outpatient_count": 0, "inpatient_count": 0}
-    dialect = session.bind.dialect.name
-    if dialect == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert as pg_insert
+    parameters = {"member_id": member_id, "year": year}
+    row = session.execute(_LOCK_MEMBER_YEAR, parameters).first()
+    if row is None:
+        values = {"member_id": member_id, "year": year, "outpatient_total": ZERO, "inpatient_total": ZERO,
+                  "outpatient_count": 0, "inpatient_count": 0}
+        if session.bind.dialect.name == "postgresql":
+            from sqlalchemy.dialects.postgresql import insert as pg_insert
 
-        session.execute(pg_insert(table).values(**values).on_conflict_do_nothing())
-    else:
-        session.execute(insert(table).values(**values))
-    return session.scalars(query.with_for_update().execution_options(populate_existing=True)).one()
+            session.execute(pg_insert(_MEMBER_YEARS).values(**values).on_conflict_do_nothing())
+        else:
+            session.execute(insert(_MEMBER_YEARS).values(**values))
+        row = session.execute(_LOCK_MEMBER_YEAR, parameters).one()
+    return Totals(row[0], row[1], row[2])
+
+
+def add_to_member_year(session: Session, member_year_id: int, kind: str, amount: Decimal, count: int) -> None:
+    total, counter = _MEMBER_YEARS.c[f"{kind}_total"], _MEMBER_YEARS.c[f"{kind}_count"]
+    session.execute(update(_MEMBER_YEARS).where(_MEMBER_YEARS.c.id == member_year_id)
+                    .values({total: total + amount, counter: counter + count}))
+
+
+_SETTLEMENTS = Settlement.__table__
+
+
+_IN_FORCE_DIGEST = select(_SETTLEMENTS.c.settlement_number, _SETTLEMENTS.c.request_digest).where(
+    _SETTLEMENTS.c.hospital_code == bindparam("hospital"), _SETTLEMENTS.c.kind == bindparam("kind"),
+    _SETTLEMENTS.c.number == bindparam("number"), _SETTLEMENTS.c.refunded_at.is_(None))
+
+
+def in_force_digest(session: Session, hospital: str, kind: str, number: str) -> tuple[str, str] | None:
+    """(settlement number, request digest) of the settlement in force, if any."""
+    row = session.execute(_IN_FORCE_DIGEST, {"hospital": hospital, "kind": kind, "number": number}).first()
+    return None if row is None else (row[0], row[1])
+
+
+def insert_settlement(session: Session, values: dict, lines: list[dict], prefix: str, day: str) -> str:
+    """Insert a settlement and its lines; returns its settlement number (jsbh):
+    prefix, the day (Beijing) and the row's id."""
+    settlement_id = session.execute(insert(_SETTLEMENTS).returning(_SETTLEMENTS.c.id),
+                                    {**values, "settlement_number": uuid.uuid4().hex}).scalar_one()
+    number = f"{prefix}{day}{settlement_id:010d}"
+    session.execute(update(_SETTLEMENTS).where(_SETTLEMENTS.c.id == settlement_id).values(settlement_number=number))
+    session.execute(insert(SettlementLine.__table__), [{**line, "settlement_id": settlement_id} for line in lines])
+    return number
 
 
 def _with_lines(query):

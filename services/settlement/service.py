@@ -15,14 +15,12 @@ from __future__ import annotations
 import json
 import logging
 import threading
-import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, timezone
 from decimal import Decimal
 
 from google.protobuf import timestamp_pb2
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
 
 from ncms.enrollment.v1 import enrollment_pb2
 from ncms.settlement.v1 import settlement_pb2, settlement_pb2_grpc
@@ -32,7 +30,7 @@ from services.runtime.errors import ContractError, invalid_argument
 
 from . import bills, calculation, repository
 from .calculation import CLASS_NAMES, Line, money
-from .models import INPATIENT, OUTPATIENT, Admission, PolicyVersion, Settlement, SettlementLine
+from .models import INPATIENT, OUTPATIENT, Admission, PolicyVersion, Settlement
 from .policy import Policy, PolicyStore
 from .upstream import Resolved, Upstream
 
@@ -173,70 +171,75 @@ class SettlementService(settlement_pb2_grpc.SettlementServiceServicer):
         if preview:
             with self.db.read() as session:
                 totals = repository.year_totals(session, [bill.member_id], bill.year).get(bill.member_id)
-            year_total = Decimal("0.00") if totals is None else getattr(totals, f"{bill.kind}_total")
+            year_total = repository.ZERO if totals is None else getattr(totals, f"{bill.kind}_total")
             result = self._compute(bill, category, policy, resolved, year_total)
             return self._preview_message(bill, result, resolved, policy)
         policy_id = self._policy_version_id(policy, bill.year)
         actor = f"hospital:{principal.user}" if principal.user else principal.subject
+        # The write path runs on every settlement: Core statements, no ORM unit of work.
         with self.db.write() as session:
-            member_year = repository.lock_member_year(session, bill.member_id, bill.year)
-            existing = repository.settlement_in_force(session, bill.hospital, bill.kind, bill.number)
+            totals = repository.lock_member_year(session, bill.member_id, bill.year)
+            existing = repository.in_force_digest(session, bill.hospital, bill.kind, bill.number)
             if existing is not None:
-                if existing.request_digest != bill.digest:
-                    raise ContractError("E4001", f"{bill.number} 已以不同数据结算 (结算编号 {existing.settlement_number}),"
+                settlement_number, digest = existing
+                if digest != bill.digest:
+                    raise ContractError("E4001", f"{bill.number} 已以不同数据结算 (结算编号 {settlement_number}),"
                                                  " 退费后方可重新结算")
-                return self._record_message(existing, replayed=True)
-            year_total = getattr(member_year, f"{bill.kind}_total")
+                replay = repository.settlement_by_number(session, settlement_number)
+                return self._record_message(replay, replayed=True)
+            year_total = totals.outpatient if bill.kind == OUTPATIENT else totals.inpatient
             result = self._compute(bill, category, policy, resolved, year_total)
-            settlement = self._record(session, bill, category, result, resolved, policy_id, year_total, actor)
-            setattr(member_year, f"{bill.kind}_total", result.year_total_after)
-            setattr(member_year, f"{bill.kind}_count", getattr(member_year, f"{bill.kind}_count") + 1)
-            session.flush()
-            return self._record_message(settlement, replayed=False)
+            settled_at = utcnow()
+            settlement_number = repository.insert_settlement(
+                session, self._settlement_row(bill, category, result, policy_id, year_total, actor, settled_at),
+                self._line_rows(bill, resolved, result), PREFIX[bill.kind],
+                settled_at.astimezone(BEIJING).strftime("%Y%m%d"))
+            repository.add_to_member_year(session, totals.id, bill.kind, result.compensation, 1)
+        return self._preview_message(bill, result, resolved, policy, settlement_number, settled_at)
 
-    def _record(self, session: Session, bill: Bill, category: str, result: calculation.Result,
-                resolved: list[Resolved], policy_id: int, year_total: Decimal, actor: str) -> Settlement:
-        settled_at = utcnow()
-        settlement = Settlement(
-            settlement_number=uuid.uuid4().hex, hospital_code=bill.hospital, hospital_level=bill.level,
-            kind=bill.kind, number=bill.number, admission_id=bill.admission_id, card=bill.card,
-            member_id=bill.member_id, name=bill.name, year=bill.year, category=category,
-            visit_at=bill.visit_at, discharged_at=bill.discharged_at, department=bill.department,
-            doctor=bill.doctor, diagnosis=bill.diagnosis, diagnosis_name=bill.diagnosis_name,
-            referral=bill.referral, total=result.total, self_pay=result.self_pay,
-            class_self_pay=result.class_self_pay, eligible=result.eligible, deductible=result.deductible,
-            compensation=result.compensation, personal=result.personal, year_total_before=year_total,
-            year_total_after=result.year_total_after, policy_version_id=policy_id,
-            explanation=result.explanation, request_digest=bill.digest, settled_by=actor,
-            settled_at=settled_at)
-        for position, (line, item, split) in enumerate(zip(bill.lines, resolved, result.lines, strict=True), 1):
-            settlement.lines.append(SettlementLine(
-                position=position, line_number=line.line_number, item_kind=line.item_kind,
-                item_code=line.item_code, item_name=line.item_name, specification=line.specification,
-                unit=line.unit, price=line.price, quantity=line.quantity, amount=line.amount,
-                fee_at=line.fee_at, ncms_code=item.ncms_code if item.mapped else "",
-                ncms_version_id=item.ncms_version_id, charge_class=split.charge_class,
-                self_pay_ratio=split.self_pay_ratio, price_limit=item.price_limit,
-                over_limit=split.over_limit, self_pay=split.self_pay,
-                class_self_pay=split.class_self_pay, eligible=split.eligible))
-        session.add(settlement)
-        session.flush()
-        local_day = settled_at.astimezone(BEIJING).strftime("%Y%m%d")
-        settlement.settlement_number = f"{PREFIX[bill.kind]}{local_day}{settlement.id:010d}"
-        session.flush()
-        return settlement
+    @staticmethod
+    def _settlement_row(bill: Bill, category: str, result: calculation.Result, policy_id: int,
+                        year_total: Decimal, actor: str, settled_at: datetime) -> dict:
+        return {
+            "hospital_code": bill.hospital, "hospital_level": bill.level, "kind": bill.kind,
+            "number": bill.number, "admission_id": bill.admission_id, "card": bill.card,
+            "member_id": bill.member_id, "name": bill.name, "year": bill.year, "category": category,
+            "visit_at": bill.visit_at, "discharged_at": bill.discharged_at, "department": bill.department,
+            "doctor": bill.doctor, "diagnosis": bill.diagnosis, "diagnosis_name": bill.diagnosis_name,
+            "referral": bill.referral, "total": result.total, "self_pay": result.self_pay,
+            "class_self_pay": result.class_self_pay, "eligible": result.eligible,
+            "deductible": result.deductible, "compensation": result.compensation,
+            "personal": result.personal, "year_total_before": year_total,
+            "year_total_after": result.year_total_after, "policy_version_id": policy_id,
+            "explanation": result.explanation, "request_digest": bill.digest, "settled_by": actor,
+            "settled_at": settled_at, "refunded_at": None, "refunded_by": ""}
+
+    @staticmethod
+    def _line_rows(bill: Bill, resolved: list[Resolved], result: calculation.Result) -> list[dict]:
+        return [{
+            "position": position, "line_number": line.line_number, "item_kind": line.item_kind,
+            "item_code": line.item_code, "item_name": line.item_name, "specification": line.specification,
+            "unit": line.unit, "price": line.price, "quantity": line.quantity, "amount": line.amount,
+            "fee_at": line.fee_at, "ncms_code": item.ncms_code if item.mapped else "",
+            "ncms_version_id": item.ncms_version_id, "charge_class": split.charge_class,
+            "self_pay_ratio": split.self_pay_ratio, "price_limit": item.price_limit,
+            "over_limit": split.over_limit, "self_pay": split.self_pay,
+            "class_self_pay": split.class_self_pay, "eligible": split.eligible}
+            for position, (line, item, split) in enumerate(zip(bill.lines, resolved, result.lines, strict=True), 1)]
 
     # --- messages ----------------------------------------------------------------------------
 
     def _preview_message(self, bill: Bill, result: calculation.Result, resolved: list[Resolved],
-                         policy: Policy) -> settlement_pb2.SettlementResult:
-        """What the settlement would be (试算): no settlement number, nothing recorded."""
+                         policy: Policy, settlement_number: str = "",
+                         settled_at: datetime | None = None) -> settlement_pb2.SettlementResult:
+        """The result as computed (a preview, 试算, has no settlement number)."""
         return settlement_pb2.SettlementResult(
+            settlement_number=settlement_number,
             kind=KIND_ENUMS[bill.kind], number=bill.number, total=money(result.total),
             self_pay=money(result.self_pay), class_self_pay=money(result.class_self_pay),
             eligible=money(result.eligible), deductible=money(result.deductible),
             compensation=money(result.compensation), personal=money(result.personal),
-            year_total=money(result.year_total_after), settle_time=timestamp(utcnow()),
+            year_total=money(result.year_total_after), settle_time=timestamp(settled_at or utcnow()),
             explanation=result.explanation, policy_year=policy.year or 0, policy_digest=policy.digest,
             lines=[settlement_pb2.LineResult(
                 line_number=split.number, item_code=line.item_code, item_name=line.item_name,
@@ -319,12 +322,11 @@ class SettlementService(settlement_pb2_grpc.SettlementServiceServicer):
                 if not history:
                     raise ContractError("E4002", number)
                 raise ContractError("E4003", f"{number} (结算编号 {history[0].settlement_number})")
-            member_year = repository.lock_member_year(session, settlement.member_id, settlement.year)
+            totals = repository.lock_member_year(session, settlement.member_id, settlement.year)
             settlement.refunded_at = utcnow()
             settlement.refunded_by = actor
-            setattr(member_year, f"{kind}_total", getattr(member_year, f"{kind}_total") - settlement.compensation)
-            setattr(member_year, f"{kind}_count", getattr(member_year, f"{kind}_count") - 1)
             session.flush()
+            repository.add_to_member_year(session, totals.id, kind, -settlement.compensation, -1)
             return {"settlement_number": settlement.settlement_number,
                     "refunded_amount": money(settlement.compensation)}
 

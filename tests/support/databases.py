@@ -73,7 +73,8 @@ class DatabaseFactory:
             return f"sqlite:///{path}"
         name = f"ncms_test_{self.run_id}_{service}_{suffix}"
         template_name = template.rsplit("/", 1)[1]
-        self._execute(f'CREATE DATABASE "{name}" TEMPLATE "{template_name}"')
+        # FILE_COPY copies a small template faster than PostgreSQL 15's default WAL_LOG.
+        self._execute(f'CREATE DATABASE "{name}" TEMPLATE "{template_name}" STRATEGY FILE_COPY')
         self._created.append(name)
         return f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}"
 
