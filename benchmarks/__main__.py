@@ -9,6 +9,7 @@ BENCHMARKS = {
     "identity": "benchmarks.identity_bench",
     "gateway": "benchmarks.gateway_bench",
     "catalog": "benchmarks.catalog_bench",
+    "enrollment": "benchmarks.enrollment_bench",
     "settlement": "benchmarks.settlement_bench",
 }
 

@@ -34,6 +34,10 @@ class Counts:
     enrollments_updated: int = 0
     unchanged: int = 0
 
+    @property
+    def changed(self) -> int:
+        return self.members_inserted + self.members_updated + self.enrollments_inserted + self.enrollments_updated
+
 
 @dataclass(frozen=True)
 class Duplicate:

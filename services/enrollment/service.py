@@ -7,7 +7,7 @@ import codecs
 import csv
 from collections.abc import Iterable, Iterator
 
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from ncms.enrollment.v1 import enrollment_pb2, enrollment_pb2_grpc
 from services.runtime.auth import ROLE_ADMIN, ROLE_INTERNAL, Principal, current_principal
@@ -28,6 +28,7 @@ CATEGORIES = {"1": enrollment_pb2.CATEGORY_ORDINARY, "2": enrollment_pb2.CATEGOR
               "3": enrollment_pb2.CATEGORY_SUBSISTENCE, "4": enrollment_pb2.CATEGORY_ENTITLED}
 STAGING_BATCH = 10_000
 MAX_SKIPPED_LISTED = 1000
+ANALYZE_AFTER_CHANGED_ROWS = 10_000
 
 _HOUSEHOLD_SQL = "SELECT card, head_name, address, region_code FROM households WHERE card = :card"
 # Members of a household with their enrolment in the year, and their latest category.
@@ -168,11 +169,22 @@ class EnrollmentService(enrollment_pb2_grpc.EnrollmentServiceServicer):
                                f"{duplicate.year} 年度与第{duplicate.first_line}行重复")
             response.rows -= importer.drop_duplicates() if duplicates else 0
             counts = importer.merge(utcnow())
+        if counts.changed >= ANALYZE_AFTER_CHANGED_ROWS:
+            self._refresh_statistics()
         response.members_inserted, response.members_updated = counts.members_inserted, counts.members_updated
         response.enrollments_inserted = counts.enrollments_inserted
         response.enrollments_updated = counts.enrollments_updated
         response.unchanged = counts.unchanged
         return response
+
+    def _refresh_statistics(self) -> None:
+        # After a bulk load PostgreSQL's planner still believes the tables are as small
+        # as before until autovacuum gets round to them; lookups meanwhile scan whole
+        # tables. (SQLite plans by its indexes without statistics.)
+        if self.db.is_sqlite:
+            return
+        with self.db.write() as session:
+            session.execute(text("ANALYZE households, members, enrollments"))
 
     @staticmethod
     def _bad_line(response, skip_bad: bool, line: int, reason: str) -> None:
