@@ -16,7 +16,7 @@ from google.protobuf.json_format import MessageToDict
 
 from ncms.identity.v1 import identity_pb2_grpc
 from services.runtime.clients import ClientCredentials, identity_channel, open_channel, with_token
-from services.runtime.errors import ContractError, DomainError, from_rpc_error
+from services.runtime.errors import ContractError, ServiceUnavailable, from_rpc_error
 from services.runtime.settings import ConfigurationError, Settings, load_settings
 
 ADMIN_CLIENT = "ncms-admin"
@@ -96,19 +96,19 @@ class Context:
 
     def _explain(self, service: str, exc: grpc.RpcError) -> CommandError:
         code = exc.code() if hasattr(exc, "code") else None
-        if code in (grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.DEADLINE_EXCEEDED):
-            return CommandError(
-                f"cannot reach the {service} service at {self.settings.address_of(service)} "
-                f"(is `ncms up` running, or NCMS_{service.upper()}_ADDRESS set?)", "UNAVAILABLE")
         if code == grpc.StatusCode.UNAUTHENTICATED and "client" in (exc.details() or ""):
             return CommandError(
                 "the administrator credentials were refused: the ncms command must use the "
                 "same NCMS_ADMIN_CLIENT_SECRET (or NCMS_DATA_DIR) as the running services")
         error = from_rpc_error(exc)
-        if isinstance(error, ContractError):
-            return CommandError(error.text, error.code)
-        if isinstance(error, DomainError):
+        if not isinstance(error, ServiceUnavailable):  # the service answered, with its reason
+            if isinstance(error, ContractError):
+                return CommandError(error.text, error.code)
             return CommandError(error.message, error.reason)
+        if code in (grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.DEADLINE_EXCEEDED):
+            return CommandError(
+                f"cannot reach the {service} service at {self.settings.address_of(service)} "
+                f"(is `ncms up` running, or NCMS_{service.upper()}_ADDRESS set?)", "UNAVAILABLE")
         return CommandError(str(exc))
 
 

@@ -49,18 +49,32 @@ def hospital() -> None:
 @click.option("--algorithm", type=click.Choice(list(ALGORITHMS)), default="HMAC-SHA256",
               show_default=True, help="Digest algorithm of the hospital's messages.")
 @click.option("--endpoint", default="", help="The hospital's own SOAP address (for zysjcxjk).")
+@click.option("--endpoint-user", default="", help="The hospital's user the NCMS calls the endpoint as.")
+@click.option("--endpoint-password-file", type=click.File("r", encoding="utf-8"),
+              help="A file holding that user's password (- for stdin).")
+@click.option("--signing-key-file", type=click.File("r", encoding="utf-8"),
+              help="Install this key instead of issuing one: on a hospital's own service, the key "
+                   "its NCMS issued (- for stdin).")
 @pass_context
-def hospital_add(ctx: Context, code, name, level, algorithm, endpoint) -> None:
+def hospital_add(ctx: Context, code, name, level, algorithm, endpoint, endpoint_user,
+                 endpoint_password_file, signing_key_file) -> None:
     """Register a hospital and print its new signing key (shown only once)."""
+    if endpoint_user and endpoint_password_file is None:
+        raise click.UsageError("--endpoint-user needs --endpoint-password-file")
     with ctx.calling("identity"):
         response = ctx.identity.CreateHospital(identity_pb2.CreateHospitalRequest(
             code=code, name=name, level=level, digest_algorithm=ALGORITHMS[algorithm],
-            endpoint=endpoint))
+            endpoint=endpoint, endpoint_user=endpoint_user,
+            endpoint_password=_read_secret(endpoint_password_file),
+            signing_key=_read_secret(signing_key_file)))
     data = {**_hospital_dict(response.hospital), "signing_key": response.signing_key}
 
     def human() -> None:
         h = response.hospital
         click.echo(f"hospital {h.code} {h.name} registered (level {h.level} {LEVELS[h.level]}, {algorithm})")
+        if signing_key_file is not None:
+            click.echo("signing key installed as given")
+            return
         click.echo(f"signing key: {response.signing_key}")
         click.echo("Hand the key to the hospital out of band. It is not shown again; "
                    "`ncms hospital rotate-key` issues a new one.")
@@ -68,21 +82,57 @@ def hospital_add(ctx: Context, code, name, level, algorithm, endpoint) -> None:
     ctx.emit(data, human)
 
 
+def _read_secret(file) -> str:
+    """The first line of a secret file (a trailing line break is not part of it)."""
+    return "" if file is None else file.read().strip("\r\n")
+
+
 @hospital.command("rotate-key")
 @click.option("--code", required=True, help="医院代码 yydm.")
+@click.option("--signing-key-file", type=click.File("r", encoding="utf-8"),
+              help="Install this key instead of issuing one (on a hospital's own service: the new "
+                   "key its NCMS issued; - for stdin).")
 @pass_context
-def hospital_rotate_key(ctx: Context, code) -> None:
+def hospital_rotate_key(ctx: Context, code, signing_key_file) -> None:
     """Issue a new signing key; the old one stops working at once."""
     with ctx.calling("identity"):
-        response = ctx.identity.RotateHospitalKey(identity_pb2.RotateHospitalKeyRequest(code=code))
+        response = ctx.identity.RotateHospitalKey(identity_pb2.RotateHospitalKeyRequest(
+            code=code, signing_key=_read_secret(signing_key_file)))
     data = {**_hospital_dict(response.hospital), "signing_key": response.signing_key}
 
     def human() -> None:
         click.echo(f"hospital {code}: key version {response.hospital.key_version}")
-        click.echo(f"signing key: {response.signing_key}")
-        click.echo("The previous key no longer verifies. It is not shown again.")
+        if signing_key_file is None:
+            click.echo(f"signing key: {response.signing_key}")
+            click.echo("The previous key no longer verifies. It is not shown again.")
+        else:
+            click.echo("The key given is installed; the previous key no longer verifies.")
 
     ctx.emit(data, human)
+
+
+@hospital.command("endpoint")
+@click.option("--code", required=True, help="医院代码 yydm.")
+@click.option("--url", required=True, help="The hospital's own SOAP address, e.g. "
+                                           "https://his.example.cn/NcmsService.asmx; \"\" removes it.")
+@click.option("--user", "endpoint_user", default="", help="The hospital's user the NCMS calls as.")
+@click.option("--password-file", type=click.File("r", encoding="utf-8"),
+              help="A file holding that user's password (- for stdin); asked for when omitted.")
+@pass_context
+def hospital_endpoint(ctx: Context, code, url, endpoint_user, password_file) -> None:
+    """Where and as whom the NCMS calls the hospital's own service (zysjcxjk)."""
+    password = ""
+    if url:
+        if not endpoint_user:
+            raise click.UsageError("--user is needed with an endpoint")
+        password = (_read_secret(password_file) if password_file is not None
+                    else click.prompt(f"password of {endpoint_user} at {code}", hide_input=True))
+    with ctx.calling("identity"):
+        hospital = ctx.identity.SetHospitalEndpoint(identity_pb2.SetHospitalEndpointRequest(
+            code=code, endpoint=url, user=endpoint_user, password=password)).hospital
+    ctx.emit(_hospital_dict(hospital), lambda: click.echo(
+        f"hospital {code}: endpoint {hospital.endpoint}, calling as {hospital.endpoint_user}"
+        if hospital.endpoint else f"hospital {code}: endpoint removed"))
 
 
 @hospital.command("list")

@@ -12,6 +12,7 @@ from . import (
     catalog_commands,
     enrollment_commands,
     identity_commands,
+    inpatient_commands,
     migrate_command,
     settlement_commands,
     up_command,
@@ -59,6 +60,7 @@ cli.add_command(identity_commands.audit)
 cli.add_command(catalog_commands.catalog)
 cli.add_command(enrollment_commands.enrollment)
 cli.add_command(settlement_commands.settlement)
+cli.add_command(inpatient_commands.inpatient)
 _with_json_option(cli)
 
 

@@ -19,7 +19,7 @@ def settlement() -> None:
     """Settlements (结算) and their calculation."""
 
 
-def _when(stamp) -> str:
+def when(stamp) -> str:
     from datetime import timedelta, timezone
 
     if not stamp.seconds:
@@ -30,16 +30,16 @@ def _when(stamp) -> str:
 def _show_record(record: settlement_pb2.SettlementRecord) -> None:
     result = record.result
     kind = "门诊" if result.kind == settlement_pb2.SETTLEMENT_KIND_OUTPATIENT else "住院"
-    state = f"refunded {_when(record.refund_time)} by {record.refunded_by}" if record.HasField("refund_time") else "in force"
+    state = f"refunded {when(record.refund_time)} by {record.refunded_by}" if record.HasField("refund_time") else "in force"
     click.echo(f"{kind} settlement {result.settlement_number} of {record.hospital_code} "
                f"(level {record.hospital_level}), number {result.number}: {state}")
     click.echo(f"  member   {record.member_id} {record.name}, card {record.card}, "
                f"{CATEGORIES.get(record.category, record.category)}, year {record.year}")
-    visit = f"  visit    {_when(record.visit_time)}"
+    visit = f"  visit    {when(record.visit_time)}"
     if record.HasField("discharge_time"):
-        visit += f" to {_when(record.discharge_time)}"
+        visit += f" to {when(record.discharge_time)}"
     click.echo(visit + f", diagnosis {record.diagnosis}" + (", referred" if record.referral else ""))
-    click.echo(f"  settled  {_when(result.settle_time)} by {record.settled_by}")
+    click.echo(f"  settled  {when(result.settle_time)} by {record.settled_by}")
     click.echo(f"  amounts  zfy {result.total}  zfje {result.self_pay}  flzf {result.class_self_pay}  "
                f"kbfy {result.eligible}  qfx {result.deductible}  bcje {result.compensation}  grzf {result.personal}")
     click.echo(f"  year     compensation before {record.year_total_before}, after {result.year_total}")

@@ -79,15 +79,18 @@ def _fault(start_response: StartResponse, status: str, code: str, message: str) 
 
 class GatewayApp:
     def __init__(self, settings: Settings, *, backends: Backends | None = None,
-                 operations: Sequence[Operation] = NCMS_SIDE, handlers=None) -> None:
+                 operations: Sequence[Operation] = NCMS_SIDE, handlers=None,
+                 own_hospital: str | None = None, public_url: str | None = None) -> None:
+        """The NCMS's interface by default; a hospital's own service passes its
+        operations, handlers, its hospital code and its public URL."""
         quiet_loggers()
         self.settings = settings
         self.backends = backends or Backends(settings)
         self.processor = CallProcessor(self.backends, HANDLERS if handlers is None else handlers,
-                                       settings.gateway_max_dataset_rows)
+                                       settings.gateway_max_dataset_rows, own_hospital=own_hospital)
         self.max_body = settings.gateway_max_body_bytes
         self.proxies = TrustedProxies(settings.gateway_trusted_proxies)
-        self.wsdl = wsdl.build(operations, settings.public_url)
+        self.wsdl = wsdl.build(operations, public_url or settings.public_url)
         soap11, soap12 = soap.applications(operations, self._dispatch)
         self._soap11 = WsgiApplication(soap11, max_content_length=self.max_body + 1)
         self._soap12 = WsgiApplication(soap12, max_content_length=self.max_body + 1)

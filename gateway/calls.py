@@ -70,6 +70,9 @@ class CallProcessor:
     handlers: dict[str, Handler]
     max_rows: int
     fallback: Handler = field(default=None)  # type: ignore[assignment]
+    # The hospital a hospital's own service serves: the one an operation without a
+    # hospital parameter (zysjcxjk) is about. None on the NCMS side.
+    own_hospital: str | None = None
 
     def process(self, operation: Operation, parameters: dict, client_ip: str) -> Outcome:
         strings = {p.name: parameters.get(p.name) or "" for p in operation.parameters
@@ -77,7 +80,8 @@ class CallProcessor:
         received = {p.name: datasets.read(parameters.get(p.name)) for p in operation.datasets}
         signed = {**strings, **{name: ds.digest_cells() for name, ds in received.items()}}
         request = identity_pb2.AuthenticateRequest(
-            hospital_code=strings.get(operation.hospital_parameter or "", ""),
+            hospital_code=(strings.get(operation.hospital_parameter, "") if operation.hospital_parameter
+                           else self.own_hospital or ""),
             user=strings.get(operation.user_parameter, ""),
             password=strings.get(operation.password_parameter, ""),
             client_ip=client_ip, operation=operation.name,

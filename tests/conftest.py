@@ -9,12 +9,11 @@ with ``CI=true`` a skipped test fails the run, because CI installs everything.
 from __future__ import annotations
 
 import os
-import threading
 
 import pytest
 
 from tests.support.databases import DatabaseFactory, postgres_reachable
-from tests.support.suite import Suite, stop_waitress
+from tests.support.suite import Suite
 
 
 def pytest_addoption(parser):
@@ -87,21 +86,17 @@ def mono_client(tmp_path_factory):
     if missing:
         pytest.skip(f"Mono is not installed ({', '.join(missing)} missing; "
                     "apt-get install mono-devel)")
-    from waitress.server import create_server
-
     from gateway.app import GatewayApp
+    from gateway.waitress_server import ThreadedServer
     from services.runtime.settings import Settings
 
     workdir = tmp_path_factory.mktemp("mono")
-    holder = {}
-    server = create_server(lambda environ, start: holder["app"](environ, start),
-                           host="127.0.0.1", port=0, threads=2)
-    url = f"http://127.0.0.1:{server.effective_port}/NcmsService.asmx"
-    holder["app"] = GatewayApp(Settings(data_dir=workdir, gateway_public_url=url,
-                                        gateway_client_secret="unused-for-the-wsdl"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
+    server = ThreadedServer(None, "127.0.0.1", 0, threads=2)
+    url = f"http://127.0.0.1:{server.port}/NcmsService.asmx"
+    server.set_app(GatewayApp(Settings(data_dir=workdir, gateway_public_url=url,
+                                       gateway_client_secret="unused-for-the-wsdl")))
+    server.start()
     try:
         return mono.build(f"{url}?wsdl", workdir)
     finally:
-        stop_waitress(server, thread)
+        server.stop()

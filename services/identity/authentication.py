@@ -21,8 +21,10 @@ from services.runtime import digest
 
 from .network import is_allowed
 
-# The permission letter of each operation the NCMS provides (soap-interface.md).
-# yhklxgjk needs none: every authorised user may change its own password.
+# The permission letter of each operation (soap-interface.md). yhklxgjk needs none:
+# every authorised user may change its own password. zysjcxjk, provided by a
+# hospital's own service, has no letter in the contract: there every authorised user
+# (the NCMS's accounts at that hospital) may query an in-patient.
 OPERATION_LETTERS: dict[str, str] = {
     "Yhzjjk": "A",
     "Yhscjk": "B",
@@ -36,6 +38,7 @@ OPERATION_LETTERS: dict[str, str] = {
     "zyjsjgcx": "I",
     "zyjstfjk": "J",
     "yhklxgjk": "",
+    "zysjcxjk": "",
     # dzjk needs F or I (datasets.md); see required_letters.
     "dzjk": "FI",
 }

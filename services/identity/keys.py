@@ -45,21 +45,35 @@ class KeyVault:
         return f"{hospital_code}\x00{key_version}".encode()
 
     def encrypt(self, signing_key: str, hospital_code: str, key_version: int) -> bytes:
-        nonce = os.urandom(12)
-        sealed = self._aead.encrypt(nonce, signing_key.encode("utf-8"),
-                                    self._associated_data(hospital_code, key_version))
-        return _FORMAT + self.fingerprint + nonce + sealed
+        return self._seal(signing_key, self._associated_data(hospital_code, key_version))
 
     def decrypt(self, blob: bytes, hospital_code: str, key_version: int) -> str:
+        return self._open(blob, self._associated_data(hospital_code, key_version),
+                          f"hospital {hospital_code}'s signing key")
+
+    # The password the NCMS uses at a hospital's own service: bound to the hospital, and
+    # to its purpose, so it cannot pass for a signing key (or the reverse).
+    def encrypt_endpoint_password(self, password: str, hospital_code: str) -> bytes:
+        return self._seal(password, f"{hospital_code}\x00endpoint-password".encode())
+
+    def decrypt_endpoint_password(self, blob: bytes, hospital_code: str) -> str:
+        return self._open(blob, f"{hospital_code}\x00endpoint-password".encode(),
+                          f"hospital {hospital_code}'s endpoint password")
+
+    def _seal(self, plain: str, associated_data: bytes) -> bytes:
+        nonce = os.urandom(12)
+        return _FORMAT + self.fingerprint + nonce + self._aead.encrypt(nonce, plain.encode("utf-8"),
+                                                                       associated_data)
+
+    def _open(self, blob: bytes, associated_data: bytes, what: str) -> str:
         if blob[:2] != _FORMAT:
             raise ValueError("unknown key format")
         if blob[2:6] != self.fingerprint:
             raise MasterKeyMismatch(
-                f"hospital {hospital_code}'s signing key was encrypted under another master key; "
+                f"{what} was encrypted under another master key; "
                 "start identity with the master key it was created with")
         try:
-            plain = self._aead.decrypt(blob[6:18], blob[18:],
-                                       self._associated_data(hospital_code, key_version))
+            plain = self._aead.decrypt(blob[6:18], blob[18:], associated_data)
         except InvalidTag as exc:
-            raise ValueError(f"hospital {hospital_code}'s stored signing key is damaged") from exc
+            raise ValueError(f"{what} as stored is damaged") from exc
         return plain.decode("utf-8")

@@ -40,6 +40,10 @@ class Hospital(Base):
     level: Mapped[int] = mapped_column(Integer)
     digest_algorithm: Mapped[str] = mapped_column(String(16))
     endpoint: Mapped[str] = mapped_column(String(500), default="")
+    # The hospital's user the NCMS calls the endpoint as, and its password (encrypted
+    # like the key, see keys.py).
+    endpoint_user: Mapped[str] = mapped_column(String(64), default="")
+    endpoint_password_ciphertext: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
     # AES-256-GCM under the master key; see keys.py for the layout.
     key_ciphertext: Mapped[bytes] = mapped_column(LargeBinary)
     key_version: Mapped[int] = mapped_column(Integer, default=1)

@@ -66,6 +66,8 @@ ALGORITHM_ENUMS = {name: number for number, name in ALGORITHM_NAMES.items()}
 USER_STATES = {PENDING: identity_pb2.USER_STATE_PENDING, ACTIVE: identity_pb2.USER_STATE_ACTIVE,
                DELETED: identity_pb2.USER_STATE_DELETED}
 
+# A key issued by the NCMS is 43 characters; anything much shorter is a mistake.
+MIN_IMPORTED_KEY_LENGTH = 16
 HOSPITAL_CODE = re.compile(r"^[0-9A-Za-z]{1,32}$")
 NAME = re.compile(r"^[^\x00-\x1f\x7f,]{1,64}$")
 CLIENT_NAME = re.compile(r"^[a-z0-9][a-z0-9._-]{0,63}$")
@@ -205,7 +207,7 @@ class IdentityService(identity_pb2_grpc.IdentityServiceServicer):
             digest_algorithm=ALGORITHM_ENUMS[hospital.digest_algorithm],
             endpoint=hospital.endpoint, key_version=hospital.key_version,
             create_time=timestamp(hospital.created_at),
-            key_rotate_time=timestamp(hospital.key_rotated_at))
+            key_rotate_time=timestamp(hospital.key_rotated_at), endpoint_user=hospital.endpoint_user)
 
     def _hospital_user(self) -> Principal:
         principal = current_principal()
@@ -391,13 +393,17 @@ class IdentityService(identity_pb2_grpc.IdentityServiceServicer):
         if algorithm is None:
             raise invalid_argument("digest_algorithm", "HMAC-SHA256 or HMAC-SM3")
         endpoint = check_endpoint(request.endpoint)
-        signing_key = new_signing_key()
+        endpoint_user = check_endpoint_user(endpoint, request.endpoint_user, request.endpoint_password)
+        signing_key = issued_key(request.signing_key)
         with self._changing() as session:
             if repository.hospital_by_code(session, code) is not None:
                 raise already_exists(f"hospital {code}")
             hospital = Hospital(code=code, name=name, level=request.level, digest_algorithm=algorithm,
                                 endpoint=endpoint, key_version=1,
-                                key_ciphertext=self.vault.encrypt(signing_key, code, 1))
+                                key_ciphertext=self.vault.encrypt(signing_key, code, 1),
+                                endpoint_user=endpoint_user, endpoint_password_ciphertext=(
+                                    self.vault.encrypt_endpoint_password(request.endpoint_password, code)
+                                    if endpoint_user else None))
             session.add(hospital)
             session.flush()
             message = self._hospital_message(hospital)
@@ -407,7 +413,7 @@ class IdentityService(identity_pb2_grpc.IdentityServiceServicer):
 
     def RotateHospitalKey(self, request, context):
         principal = self._admin()
-        signing_key = new_signing_key()
+        signing_key = issued_key(request.signing_key)
         with self._changing() as session:
             hospital = self._hospital(session, request.code.strip(), for_update=True)
             hospital.key_version += 1
@@ -433,6 +439,42 @@ class IdentityService(identity_pb2_grpc.IdentityServiceServicer):
         with self.db.read() as session:
             return identity_pb2.GetHospitalResponse(
                 hospital=self._hospital_message(self._hospital(session, code)))
+
+    def SetHospitalEndpoint(self, request, context):
+        principal = self._admin()
+        endpoint = check_endpoint(request.endpoint)
+        user, password = request.user.strip(), request.password
+        if endpoint and not check_endpoint_user(endpoint, user, password):
+            raise invalid_argument("user", "the hospital's user and password the NCMS calls as")
+        with self._changing() as session:
+            hospital = self._hospital(session, request.code.strip(), for_update=True)
+            hospital.endpoint = endpoint
+            hospital.endpoint_user = user if endpoint else ""
+            hospital.endpoint_password_ciphertext = (
+                self.vault.encrypt_endpoint_password(password, hospital.code) if endpoint else None)
+            session.flush()
+            message = self._hospital_message(hospital)
+        self._audit_admin(principal, "SetHospitalEndpoint", hospital_code=message.code,
+                          detail=f"{endpoint or 'removed'} as {user}" if endpoint else "removed")
+        return identity_pb2.SetHospitalEndpointResponse(hospital=message)
+
+    def GetHospitalEndpoint(self, request, context):
+        principal = current_principal()
+        principal.require_role(ROLE_ADMIN, ROLE_INTERNAL)
+        code = principal.hospital_for(request.code.strip())
+        with self.db.read() as session:
+            hospital = self._hospital(session, code)
+            if not hospital.endpoint or hospital.endpoint_password_ciphertext is None:
+                raise failed_precondition(
+                    "NO_ENDPOINT", f"hospital {code} has no endpoint; set one with "
+                                   f"`ncms hospital endpoint --code {code} --url URL --user USER`")
+            password = self.vault.decrypt_endpoint_password(hospital.endpoint_password_ciphertext, code)
+            response = identity_pb2.GetHospitalEndpointResponse(
+                endpoint=hospital.endpoint, user=hospital.endpoint_user, password=password,
+                digest_algorithm=ALGORITHM_ENUMS[hospital.digest_algorithm])
+        # Who took the NCMS's credentials at a hospital (each in-patient query does).
+        self._audit_admin(principal, "GetHospitalEndpoint", hospital_code=code)
+        return response
 
     def CreateUser(self, request, context):
         principal = self._admin()
@@ -611,6 +653,28 @@ class IdentityService(identity_pb2_grpc.IdentityServiceServicer):
                                               roles=role, builtin=True))
                 else:
                     client.secret_hash, client.roles, client.builtin = secret_hash(client_secret), role, True
+
+
+def issued_key(text: str) -> str:
+    """The signing key to install: one issued elsewhere, or a new one."""
+    if not text:
+        return new_signing_key()
+    if len(text) < MIN_IMPORTED_KEY_LENGTH or text != text.strip() or any(c.isspace() for c in text):
+        raise invalid_argument("signing_key", f"at least {MIN_IMPORTED_KEY_LENGTH} characters, without "
+                                              "spaces or line breaks (the key as its NCMS issued it)")
+    return text
+
+
+def check_endpoint_user(endpoint: str, user: str, password: str) -> str:
+    """The user the NCMS calls ``endpoint`` as ("" when none is given)."""
+    user = user.strip()
+    if not user and not password:
+        return ""
+    if not endpoint:
+        raise invalid_argument("endpoint_user", "only together with an endpoint")
+    if not NAME.match(user) or not password:
+        raise invalid_argument("endpoint_user", "the hospital's user and its password, both")
+    return user
 
 
 def check_endpoint(text: str) -> str:

@@ -393,6 +393,9 @@ def new_revision(db: Database, migrations_package: str, message: str) -> None:
     """Write a migration for the difference between the models and the database (at head)."""
     config = _alembic_config(db.url, migrations_package)
     migrate(db, migrations_package)
+    # Revisions are numbered 0001, 0002, ...: the order is visible in the file names.
+    numbered = [p.name[:4] for p in Path(config.get_main_option("script_location"), "versions").glob("[0-9]*_*.py")]
+    revision_id = f"{max((int(n) for n in numbered if n.isdigit()), default=0) + 1:04d}"
     with db.engine.begin() as connection:
         config.attributes["connection"] = connection
-        command.revision(config, message=message, autogenerate=True)
+        command.revision(config, message=message, autogenerate=True, rev_id=revision_id)

@@ -21,6 +21,8 @@ from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 SERVICE_NAMES = ("identity", "catalog", "enrollment", "settlement")
+# Components with a database: the services, and a hospital's own service (hospital/).
+DATABASE_OWNERS = (*SERVICE_NAMES, "hospital")
 
 # Values that people paste from examples; refused for secrets outside development.
 _PLACEHOLDERS = {"", "changeme", "change-me", "change_me", "secret", "placeholder", "example",
@@ -87,6 +89,16 @@ class Settings(BaseSettings):
     gateway_workers: int = Field(2, ge=1)
     gateway_threads: int = Field(4, ge=1)
 
+    # A hospital's own service (hospital/, deployed by a hospital): the hospital it
+    # serves, where its SOAP interface listens, the address its WSDL publishes, and
+    # the database of the shipped in-patient adapter.
+    hospital_code: str | None = None
+    hospital_address: str = "127.0.0.1:8090"
+    hospital_public_url: str | None = None
+    hospital_database_url: str | None = None
+    # The NCMS side: how long a call to a hospital's own service may take.
+    hospital_call_timeout_seconds: float = Field(10.0, gt=0)
+
     # Secrets (see module docstring).
     master_key: SecretStr | None = None
     master_key_file: Path | None = None
@@ -120,7 +132,7 @@ class Settings(BaseSettings):
         return self.gateway_public_url or f"http://{self.gateway_address}/NcmsService.asmx"
 
     def database_url(self, service: str) -> str:
-        if service not in SERVICE_NAMES:
+        if service not in DATABASE_OWNERS:
             raise ValueError(f"unknown service {service!r}")
         url = getattr(self, f"{service}_database_url")
         if url:

@@ -29,7 +29,8 @@ def build(settings: Settings, listen: str | None = None) -> RunningServer:
     verifier, identity_channel = remote_token_verifier(settings.identity_address)
     running = create_server(
         [ServiceBinding(SERVICE_NAME, settlement_pb2_grpc.add_SettlementServiceServicer_to_server,
-                        SettlementService(db, policies, upstream))],
+                        SettlementService(db, policies, upstream,
+                                          hospital_timeout=settings.hospital_call_timeout_seconds))],
         listen or settings.listen_address_of("settlement"), verifier=verifier,
         max_workers=settings.grpc_max_workers)
     running.on_stop(upstream.close)

@@ -26,9 +26,9 @@ from ncms.enrollment.v1 import enrollment_pb2
 from ncms.settlement.v1 import settlement_pb2, settlement_pb2_grpc
 from services.runtime.auth import ROLE_ADMIN, ROLE_INTERNAL, Principal, current_principal
 from services.runtime.db import Database, utcnow
-from services.runtime.errors import ContractError, invalid_argument
+from services.runtime.errors import ContractError, invalid_argument, permission_denied
 
-from . import bills, calculation, repository
+from . import bills, calculation, inpatient_query, repository
 from .calculation import CLASS_NAMES, Line, money
 from .models import INPATIENT, OUTPATIENT, Admission, PolicyVersion, Settlement
 from .policy import Policy, PolicyStore
@@ -93,10 +93,12 @@ class Bill:
 
 
 class SettlementService(settlement_pb2_grpc.SettlementServiceServicer):
-    def __init__(self, db: Database, policies: PolicyStore, upstream: Upstream) -> None:
+    def __init__(self, db: Database, policies: PolicyStore, upstream: Upstream, *,
+                 hospital_timeout: float = 10.0) -> None:
         self.db = db
         self.policies = policies
         self.upstream = upstream
+        self.hospital_timeout = hospital_timeout
         self._policy_ids: dict[tuple[int, str], int] = {}
         self._lock = threading.Lock()
 
@@ -444,6 +446,25 @@ class SettlementService(settlement_pb2_grpc.SettlementServiceServicer):
             settlement_pb2.YearTotals(member_id=member_id, outpatient=money(outpatient), inpatient=money(inpatient))
             for member_id in request.member_ids
             for outpatient, inpatient in [totals.get(member_id, (repository.ZERO, repository.ZERO))]])
+
+
+    # --- a hospital's own service ----------------------------------------------------------
+
+    def QueryInpatient(self, request, context):
+        principal = current_principal()
+        # The NCMS's own systems only: not a client bound to one hospital.
+        if not (principal.has_role(ROLE_ADMIN) or (principal.has_role(ROLE_INTERNAL) and not principal.hospital_code)):
+            raise permission_denied(f"{principal.subject} may not query hospitals' in-patients")
+        hospital, number = request.hospital_code.strip(), request.number.strip()
+        if not hospital:
+            raise invalid_argument("hospital_code", "the hospital to ask")
+        if not number:
+            raise invalid_argument("number", "the 住院编号 zybh")
+        timeout = self.hospital_timeout
+        remaining = context.time_remaining()
+        if remaining is not None:
+            timeout = max(0.1, min(timeout, remaining - 0.1))  # answer before our caller gives up
+        return inpatient_query.query(self.upstream, hospital, number, timeout)
 
 
 def _required(value: str, table: str, column: str) -> str:

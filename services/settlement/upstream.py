@@ -1,6 +1,7 @@
 """The services a settlement asks before it records anything: catalog (one resolve per
 bill), enrollment (is the member enrolled that year) and identity (a hospital's level,
-for callers that are not bound to a hospital). Each call carries the caller's own
+for callers that are not bound to a hospital; a hospital's endpoint and digest, for
+QueryInpatient). Each call carries the caller's own
 token and a deadline; a service that does not answer makes the settlement E9001, with
 nothing recorded."""
 
@@ -103,6 +104,15 @@ class Upstream:
     def hospital_level(self, hospital: str) -> int:
         _, _, identity = self._stubs()
         return self._call(identity.GetHospital, identity_pb2.GetHospitalRequest(code=hospital)).hospital.level
+
+    def hospital_endpoint(self, hospital: str) -> identity_pb2.GetHospitalEndpointResponse:
+        _, _, identity = self._stubs()
+        return self._call(identity.GetHospitalEndpoint, identity_pb2.GetHospitalEndpointRequest(code=hospital))
+
+    def sign_digest(self, hospital: str, message: str) -> str:
+        _, _, identity = self._stubs()
+        return self._call(identity.SignDigest, identity_pb2.SignDigestRequest(
+            hospital_code=hospital, digest_message=message)).digest
 
     def close(self) -> None:
         for channel in self._channels:

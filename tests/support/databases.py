@@ -21,6 +21,7 @@ MIGRATIONS = {
     "catalog": "services.catalog.migrations",
     "enrollment": "services.enrollment.migrations",
     "settlement": "services.settlement.migrations",
+    "hospital": "hospital.migrations",
 }
 
 

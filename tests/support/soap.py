@@ -7,91 +7,18 @@ one and returns the parsed answer. zeep cannot send a DataSet itself, so
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import requests
 from lxml import etree
 
 from gateway import datasets
+from gateway.client import SOAP11, SOAP12, LegacyCaller, Reply, Tables, envelope, sign
+from gateway.client import headers as soap_headers
 from gateway.operations import BY_NAME, DATASET
 from gateway.wsdl import NAMESPACE
-from services.runtime import digest
 
-SOAP11 = "http://schemas.xmlsoap.org/soap/envelope/"
-SOAP12 = "http://www.w3.org/2003/05/soap-envelope"
+__all__ = ["SOAP11", "SOAP12", "Answer", "Legacy", "Tables", "ZeepHIS", "envelope", "sign"]
 
-# A DataSet given in a test: {table: [[(column, value or None), ...], ...]} in order.
-Tables = dict[str, list[list[tuple[str, str | None]]]]
-
-
-def sign(key: str, operation: str, params: dict, algorithm: str = digest.HMAC_SHA256) -> str:
-    """xxzy over every parameter of the operation (an absent one counts as empty)."""
-    signed = {name: params.get(name) for name in BY_NAME[operation].parameter_names}
-    return digest.compute(key, algorithm, digest.canonical_message(operation, signed))
-
-
-def envelope(operation: str, params: dict, *, soap12: bool = False,
-             dataset_xml: dict[str, bytes] | None = None) -> bytes:
-    """A request envelope; DataSet parameters as Tables (or raw XML in dataset_xml)."""
-    soap_ns = SOAP12 if soap12 else SOAP11
-    root = etree.Element(f"{{{soap_ns}}}Envelope", nsmap={"soap": soap_ns})
-    body = etree.SubElement(root, f"{{{soap_ns}}}Body")
-    wrapper = etree.SubElement(body, f"{{{NAMESPACE}}}{operation}", nsmap={None: NAMESPACE})
-    for parameter in BY_NAME[operation].parameters:
-        value = params.get(parameter.name)
-        if dataset_xml and parameter.name in dataset_xml:
-            element = etree.SubElement(wrapper, f"{{{NAMESPACE}}}{parameter.name}")
-            element.append(etree.fromstring(dataset_xml[parameter.name]))
-            continue
-        if value is None:
-            continue
-        element = etree.SubElement(wrapper, f"{{{NAMESPACE}}}{parameter.name}")
-        if parameter.kind == DATASET:
-            for child in datasets.build_input("NewDataSet", value.items()):
-                element.append(child)
-        else:
-            element.text = value
-    return etree.tostring(root, xml_declaration=True, encoding="utf-8")
-
-
-@dataclass
-class Answer:
-    status: int
-    document: etree._Element
-
-    @property
-    def result(self) -> etree._Element | None:
-        return self.document.find(f".//{{{NAMESPACE}}}*")
-
-    def text(self) -> str | None:
-        """The {op}Result string (None when absent)."""
-        found = self.document.xpath("//*[local-name()='Body']/*/*[substring(local-name(), "
-                                    "string-length(local-name()) - 5) = 'Result']")
-        return None if not found else (found[0].text or "")
-
-    def dataset(self) -> etree._Element | None:
-        found = self.document.xpath("//*[local-name()='Body']/*/*")
-        return found[0] if found else None
-
-    def error_info(self) -> tuple[str, str] | None:
-        info = self.document.find(f".//{{{NAMESPACE}}}ErrorInfo")
-        if info is None:
-            return None
-        return info.findtext(f"{{{NAMESPACE}}}code"), info.findtext(f"{{{NAMESPACE}}}message")
-
-    def rows(self, table: str) -> list[dict]:
-        element = self.dataset()
-        assert element is not None, "no DataSet in the answer"
-        dataset = datasets.read(element)
-        return [dict(row.cells) for row in dataset.tables.get(table, [])]
-
-    def fault(self) -> tuple[str, str] | None:
-        fault = self.document.find(f".//{{{SOAP11}}}Fault")
-        if fault is None:
-            fault = self.document.find(f".//{{{SOAP12}}}Fault")
-        if fault is None:
-            return None
-        return (fault.findtext("faultcode") or "".join(fault.itertext())), fault.findtext("faultstring")
+Answer = Reply
 
 
 class Legacy:
@@ -116,14 +43,8 @@ class Legacy:
             self.session.mount("http://", SourceAdapter())
 
     def params(self, operation: str, **values) -> dict:
-        op = BY_NAME[operation]
-        params = {}
-        if op.hospital_parameter:
-            params[op.hospital_parameter] = self.hospital
-        params[op.user_parameter] = self.user
-        params[op.password_parameter] = self.password
-        params.update(values)
-        return params
+        return LegacyCaller(self.url, self.key, self.hospital, self.user, self.password).params(
+            operation, **values)
 
     def call(self, operation: str, *, soap12: bool = False, key: str | None = None,
              tamper: dict | None = None, xxzy: str | None = None, **values) -> Answer:
@@ -134,14 +55,8 @@ class Legacy:
 
     def post(self, body: bytes, operation: str = "", *, soap12: bool = False,
              headers: dict | None = None) -> Answer:
-        if soap12:
-            content_type = f'application/soap+xml; charset=utf-8; action="{NAMESPACE}/{operation}"'
-            extra = {}
-        else:
-            content_type = "text/xml; charset=utf-8"
-            extra = {"SOAPAction": f'"{NAMESPACE}/{operation}"'}
         response = self.session.post(self.url, data=body, timeout=30,
-                                     headers={"Content-Type": content_type, **extra, **(headers or {})})
+                                     headers={**soap_headers(operation, soap12=soap12), **(headers or {})})
         return Answer(response.status_code, etree.fromstring(response.content))
 
 

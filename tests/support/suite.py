@@ -6,7 +6,6 @@ talking real gRPC over loopback, each with its own fresh database.
 
 from __future__ import annotations
 
-import threading
 from dataclasses import dataclass, field
 
 import grpc
@@ -51,6 +50,7 @@ class Suite:
     urls: dict[str, str] = field(default_factory=dict)
     replicas: list[RunningServer] = field(default_factory=list)
     _gateways: list = field(default_factory=list)
+    hospitals: list = field(default_factory=list)
     _channels: list[grpc.Channel] = field(default_factory=list)
 
     @property
@@ -73,22 +73,30 @@ class Suite:
 
     def start_gateway(self, host: str = "127.0.0.1", **overrides) -> str:
         """The gateway's WSGI app served in-process (HTTP/1.1, threads); returns its URL."""
-        from waitress.server import create_server
-
         from gateway.app import GatewayApp
+        from gateway.waitress_server import ThreadedServer
 
-        holder: dict = {}
-        server = create_server(lambda environ, start: holder["app"](environ, start),
-                               host=host, port=0, threads=8, ident="ncms-test",
-                               # like gunicorn: pass X-Forwarded-For on, the gateway judges it
-                               clear_untrusted_proxy_headers=False)
-        url = f"http://{host}:{server.effective_port}/NcmsService.asmx"
+        server = ThreadedServer(None, host, 0, name="gateway")
+        url = f"http://{host}:{server.port}/NcmsService.asmx"
         settings = self.settings.model_copy(update={"gateway_public_url": url, **overrides})
-        app = holder["app"] = GatewayApp(settings)
-        thread = threading.Thread(target=server.run, name="gateway", daemon=True)
-        thread.start()
-        self._gateways.append((server, app, thread))
+        app = GatewayApp(settings)
+        server.set_app(app)
+        self._gateways.append((server.start(), app))
         return url
+
+    def start_hospital(self, code: str = "450200001", **overrides):
+        """A hospital's own service (its identity and SOAP interface), with databases of
+        its own; returns the running hospital.server.HospitalService."""
+        from hospital.server import build
+
+        data_dir = self.data_dir / f"hospital-{code}"
+        settings = base_settings(
+            data_dir, hospital_code=code, identity_address="127.0.0.1:0", hospital_address="127.0.0.1:0",
+            identity_database_url=self.databases.new("identity"),
+            hospital_database_url=self.databases.new("hospital"), **overrides)
+        service = build(settings)
+        self.hospitals.append((service, settings))
+        return service
 
     def address(self, service: str) -> str:
         return f"127.0.0.1:{self.servers[service].port}"
@@ -127,8 +135,12 @@ class Suite:
         return self.identity_as(GATEWAY_CLIENT, GATEWAY_SECRET)
 
     def stop(self) -> None:
-        for server, app, thread in self._gateways:
-            stop_waitress(server, thread)
+        for service, settings in self.hospitals:
+            service.stop(0)
+            self.databases.drop(settings.identity_database_url)
+            self.databases.drop(settings.hospital_database_url)
+        for server, app in self._gateways:
+            server.stop()
             app.close()
         for channel in self._channels:
             channel.close()
@@ -136,17 +148,6 @@ class Suite:
             running.stop(grace=0)
         for url in self.urls.values():
             self.databases.drop(url)
-
-
-def stop_waitress(server, thread: threading.Thread) -> None:
-    """Close every channel from inside the server's own loop, which then ends."""
-    def close_all() -> None:
-        for channel in list(server._map.values()):
-            channel.close()
-
-    server.trigger.pull_trigger(close_all)
-    thread.join(timeout=5)
-    server.task_dispatcher.shutdown()
 
 
 def new_hospital(admin, code="450200001", level=2, algorithm=identity_pb2.DIGEST_ALGORITHM_HMAC_SHA256,

@@ -137,7 +137,7 @@ class DeleteUserResponse(_message.Message):
     def __init__(self) -> None: ...
 
 class Hospital(_message.Message):
-    __slots__ = ("code", "name", "level", "digest_algorithm", "endpoint", "key_version", "create_time", "key_rotate_time")
+    __slots__ = ("code", "name", "level", "digest_algorithm", "endpoint", "key_version", "create_time", "key_rotate_time", "endpoint_user")
     CODE_FIELD_NUMBER: _ClassVar[int]
     NAME_FIELD_NUMBER: _ClassVar[int]
     LEVEL_FIELD_NUMBER: _ClassVar[int]
@@ -146,6 +146,7 @@ class Hospital(_message.Message):
     KEY_VERSION_FIELD_NUMBER: _ClassVar[int]
     CREATE_TIME_FIELD_NUMBER: _ClassVar[int]
     KEY_ROTATE_TIME_FIELD_NUMBER: _ClassVar[int]
+    ENDPOINT_USER_FIELD_NUMBER: _ClassVar[int]
     code: str
     name: str
     level: int
@@ -154,21 +155,28 @@ class Hospital(_message.Message):
     key_version: int
     create_time: _timestamp_pb2.Timestamp
     key_rotate_time: _timestamp_pb2.Timestamp
-    def __init__(self, code: _Optional[str] = ..., name: _Optional[str] = ..., level: _Optional[int] = ..., digest_algorithm: _Optional[_Union[DigestAlgorithm, str]] = ..., endpoint: _Optional[str] = ..., key_version: _Optional[int] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., key_rotate_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+    endpoint_user: str
+    def __init__(self, code: _Optional[str] = ..., name: _Optional[str] = ..., level: _Optional[int] = ..., digest_algorithm: _Optional[_Union[DigestAlgorithm, str]] = ..., endpoint: _Optional[str] = ..., key_version: _Optional[int] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., key_rotate_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., endpoint_user: _Optional[str] = ...) -> None: ...
 
 class CreateHospitalRequest(_message.Message):
-    __slots__ = ("code", "name", "level", "digest_algorithm", "endpoint")
+    __slots__ = ("code", "name", "level", "digest_algorithm", "endpoint", "signing_key", "endpoint_user", "endpoint_password")
     CODE_FIELD_NUMBER: _ClassVar[int]
     NAME_FIELD_NUMBER: _ClassVar[int]
     LEVEL_FIELD_NUMBER: _ClassVar[int]
     DIGEST_ALGORITHM_FIELD_NUMBER: _ClassVar[int]
     ENDPOINT_FIELD_NUMBER: _ClassVar[int]
+    SIGNING_KEY_FIELD_NUMBER: _ClassVar[int]
+    ENDPOINT_USER_FIELD_NUMBER: _ClassVar[int]
+    ENDPOINT_PASSWORD_FIELD_NUMBER: _ClassVar[int]
     code: str
     name: str
     level: int
     digest_algorithm: DigestAlgorithm
     endpoint: str
-    def __init__(self, code: _Optional[str] = ..., name: _Optional[str] = ..., level: _Optional[int] = ..., digest_algorithm: _Optional[_Union[DigestAlgorithm, str]] = ..., endpoint: _Optional[str] = ...) -> None: ...
+    signing_key: str
+    endpoint_user: str
+    endpoint_password: str
+    def __init__(self, code: _Optional[str] = ..., name: _Optional[str] = ..., level: _Optional[int] = ..., digest_algorithm: _Optional[_Union[DigestAlgorithm, str]] = ..., endpoint: _Optional[str] = ..., signing_key: _Optional[str] = ..., endpoint_user: _Optional[str] = ..., endpoint_password: _Optional[str] = ...) -> None: ...
 
 class CreateHospitalResponse(_message.Message):
     __slots__ = ("hospital", "signing_key")
@@ -179,10 +187,12 @@ class CreateHospitalResponse(_message.Message):
     def __init__(self, hospital: _Optional[_Union[Hospital, _Mapping]] = ..., signing_key: _Optional[str] = ...) -> None: ...
 
 class RotateHospitalKeyRequest(_message.Message):
-    __slots__ = ("code",)
+    __slots__ = ("code", "signing_key")
     CODE_FIELD_NUMBER: _ClassVar[int]
+    SIGNING_KEY_FIELD_NUMBER: _ClassVar[int]
     code: str
-    def __init__(self, code: _Optional[str] = ...) -> None: ...
+    signing_key: str
+    def __init__(self, code: _Optional[str] = ..., signing_key: _Optional[str] = ...) -> None: ...
 
 class RotateHospitalKeyResponse(_message.Message):
     __slots__ = ("hospital", "signing_key")
@@ -213,6 +223,42 @@ class GetHospitalResponse(_message.Message):
     HOSPITAL_FIELD_NUMBER: _ClassVar[int]
     hospital: Hospital
     def __init__(self, hospital: _Optional[_Union[Hospital, _Mapping]] = ...) -> None: ...
+
+class SetHospitalEndpointRequest(_message.Message):
+    __slots__ = ("code", "endpoint", "user", "password")
+    CODE_FIELD_NUMBER: _ClassVar[int]
+    ENDPOINT_FIELD_NUMBER: _ClassVar[int]
+    USER_FIELD_NUMBER: _ClassVar[int]
+    PASSWORD_FIELD_NUMBER: _ClassVar[int]
+    code: str
+    endpoint: str
+    user: str
+    password: str
+    def __init__(self, code: _Optional[str] = ..., endpoint: _Optional[str] = ..., user: _Optional[str] = ..., password: _Optional[str] = ...) -> None: ...
+
+class SetHospitalEndpointResponse(_message.Message):
+    __slots__ = ("hospital",)
+    HOSPITAL_FIELD_NUMBER: _ClassVar[int]
+    hospital: Hospital
+    def __init__(self, hospital: _Optional[_Union[Hospital, _Mapping]] = ...) -> None: ...
+
+class GetHospitalEndpointRequest(_message.Message):
+    __slots__ = ("code",)
+    CODE_FIELD_NUMBER: _ClassVar[int]
+    code: str
+    def __init__(self, code: _Optional[str] = ...) -> None: ...
+
+class GetHospitalEndpointResponse(_message.Message):
+    __slots__ = ("endpoint", "user", "password", "digest_algorithm")
+    ENDPOINT_FIELD_NUMBER: _ClassVar[int]
+    USER_FIELD_NUMBER: _ClassVar[int]
+    PASSWORD_FIELD_NUMBER: _ClassVar[int]
+    DIGEST_ALGORITHM_FIELD_NUMBER: _ClassVar[int]
+    endpoint: str
+    user: str
+    password: str
+    digest_algorithm: DigestAlgorithm
+    def __init__(self, endpoint: _Optional[str] = ..., user: _Optional[str] = ..., password: _Optional[str] = ..., digest_algorithm: _Optional[_Union[DigestAlgorithm, str]] = ...) -> None: ...
 
 class User(_message.Message):
     __slots__ = ("hospital_code", "name", "state", "allowed_ips", "permissions", "locked_until", "failed_attempts", "requested_by", "create_time", "update_time")

@@ -88,6 +88,16 @@ class IdentityServiceStub:
                 request_serializer=ncms_dot_identity_dot_v1_dot_identity__pb2.GetHospitalRequest.SerializeToString,
                 response_deserializer=ncms_dot_identity_dot_v1_dot_identity__pb2.GetHospitalResponse.FromString,
                 _registered_method=True)
+        self.SetHospitalEndpoint = channel.unary_unary(
+                '/ncms.identity.v1.IdentityService/SetHospitalEndpoint',
+                request_serializer=ncms_dot_identity_dot_v1_dot_identity__pb2.SetHospitalEndpointRequest.SerializeToString,
+                response_deserializer=ncms_dot_identity_dot_v1_dot_identity__pb2.SetHospitalEndpointResponse.FromString,
+                _registered_method=True)
+        self.GetHospitalEndpoint = channel.unary_unary(
+                '/ncms.identity.v1.IdentityService/GetHospitalEndpoint',
+                request_serializer=ncms_dot_identity_dot_v1_dot_identity__pb2.GetHospitalEndpointRequest.SerializeToString,
+                response_deserializer=ncms_dot_identity_dot_v1_dot_identity__pb2.GetHospitalEndpointResponse.FromString,
+                _registered_method=True)
         self.CreateUser = channel.unary_unary(
                 '/ncms.identity.v1.IdentityService/CreateUser',
                 request_serializer=ncms_dot_identity_dot_v1_dot_identity__pb2.CreateUserRequest.SerializeToString,
@@ -216,6 +226,22 @@ class IdentityServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def SetHospitalEndpoint(self, request, context):
+        """Where, and as which of the hospital's users, the NCMS calls the hospital's own
+        SOAP service (zysjcxjk). The password is stored encrypted.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetHospitalEndpoint(self, request, context):
+        """The endpoint with the NCMS's credentials there, for the component that makes the
+        call. Admin or internal role.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
     def CreateUser(self, request, context):
         """Missing associated documentation comment in .proto file."""
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
@@ -327,6 +353,16 @@ def add_IdentityServiceServicer_to_server(servicer, server):
                     servicer.GetHospital,
                     request_deserializer=ncms_dot_identity_dot_v1_dot_identity__pb2.GetHospitalRequest.FromString,
                     response_serializer=ncms_dot_identity_dot_v1_dot_identity__pb2.GetHospitalResponse.SerializeToString,
+            ),
+            'SetHospitalEndpoint': grpc.unary_unary_rpc_method_handler(
+                    servicer.SetHospitalEndpoint,
+                    request_deserializer=ncms_dot_identity_dot_v1_dot_identity__pb2.SetHospitalEndpointRequest.FromString,
+                    response_serializer=ncms_dot_identity_dot_v1_dot_identity__pb2.SetHospitalEndpointResponse.SerializeToString,
+            ),
+            'GetHospitalEndpoint': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetHospitalEndpoint,
+                    request_deserializer=ncms_dot_identity_dot_v1_dot_identity__pb2.GetHospitalEndpointRequest.FromString,
+                    response_serializer=ncms_dot_identity_dot_v1_dot_identity__pb2.GetHospitalEndpointResponse.SerializeToString,
             ),
             'CreateUser': grpc.unary_unary_rpc_method_handler(
                     servicer.CreateUser,
@@ -631,6 +667,60 @@ class IdentityService:
             '/ncms.identity.v1.IdentityService/GetHospital',
             ncms_dot_identity_dot_v1_dot_identity__pb2.GetHospitalRequest.SerializeToString,
             ncms_dot_identity_dot_v1_dot_identity__pb2.GetHospitalResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def SetHospitalEndpoint(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/ncms.identity.v1.IdentityService/SetHospitalEndpoint',
+            ncms_dot_identity_dot_v1_dot_identity__pb2.SetHospitalEndpointRequest.SerializeToString,
+            ncms_dot_identity_dot_v1_dot_identity__pb2.SetHospitalEndpointResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetHospitalEndpoint(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/ncms.identity.v1.IdentityService/GetHospitalEndpoint',
+            ncms_dot_identity_dot_v1_dot_identity__pb2.GetHospitalEndpointRequest.SerializeToString,
+            ncms_dot_identity_dot_v1_dot_identity__pb2.GetHospitalEndpointResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -15,9 +15,18 @@ class SettlementKind(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     SETTLEMENT_KIND_UNSPECIFIED: _ClassVar[SettlementKind]
     SETTLEMENT_KIND_OUTPATIENT: _ClassVar[SettlementKind]
     SETTLEMENT_KIND_INPATIENT: _ClassVar[SettlementKind]
+
+class InpatientStatus(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    INPATIENT_STATUS_UNSPECIFIED: _ClassVar[InpatientStatus]
+    INPATIENT_STATUS_IN_HOSPITAL: _ClassVar[InpatientStatus]
+    INPATIENT_STATUS_DISCHARGED: _ClassVar[InpatientStatus]
 SETTLEMENT_KIND_UNSPECIFIED: SettlementKind
 SETTLEMENT_KIND_OUTPATIENT: SettlementKind
 SETTLEMENT_KIND_INPATIENT: SettlementKind
+INPATIENT_STATUS_UNSPECIFIED: InpatientStatus
+INPATIENT_STATUS_IN_HOSPITAL: InpatientStatus
+INPATIENT_STATUS_DISCHARGED: InpatientStatus
 
 class BillLine(_message.Message):
     __slots__ = ("line_number", "item_type", "item_code", "item_name", "specification", "unit", "price", "quantity", "amount", "fee_time")
@@ -362,3 +371,37 @@ class GetYearTotalsResponse(_message.Message):
     TOTALS_FIELD_NUMBER: _ClassVar[int]
     totals: _containers.RepeatedCompositeFieldContainer[YearTotals]
     def __init__(self, totals: _Optional[_Iterable[_Union[YearTotals, _Mapping]]] = ...) -> None: ...
+
+class QueryInpatientRequest(_message.Message):
+    __slots__ = ("hospital_code", "number")
+    HOSPITAL_CODE_FIELD_NUMBER: _ClassVar[int]
+    NUMBER_FIELD_NUMBER: _ClassVar[int]
+    hospital_code: str
+    number: str
+    def __init__(self, hospital_code: _Optional[str] = ..., number: _Optional[str] = ...) -> None: ...
+
+class QueryInpatientResponse(_message.Message):
+    __slots__ = ("number", "card", "member_id", "name", "admit_time", "department", "diagnosis", "diagnosis_name", "status", "total", "fees")
+    NUMBER_FIELD_NUMBER: _ClassVar[int]
+    CARD_FIELD_NUMBER: _ClassVar[int]
+    MEMBER_ID_FIELD_NUMBER: _ClassVar[int]
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    ADMIT_TIME_FIELD_NUMBER: _ClassVar[int]
+    DEPARTMENT_FIELD_NUMBER: _ClassVar[int]
+    DIAGNOSIS_FIELD_NUMBER: _ClassVar[int]
+    DIAGNOSIS_NAME_FIELD_NUMBER: _ClassVar[int]
+    STATUS_FIELD_NUMBER: _ClassVar[int]
+    TOTAL_FIELD_NUMBER: _ClassVar[int]
+    FEES_FIELD_NUMBER: _ClassVar[int]
+    number: str
+    card: str
+    member_id: str
+    name: str
+    admit_time: _timestamp_pb2.Timestamp
+    department: str
+    diagnosis: str
+    diagnosis_name: str
+    status: InpatientStatus
+    total: str
+    fees: _containers.RepeatedCompositeFieldContainer[BillLine]
+    def __init__(self, number: _Optional[str] = ..., card: _Optional[str] = ..., member_id: _Optional[str] = ..., name: _Optional[str] = ..., admit_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., department: _Optional[str] = ..., diagnosis: _Optional[str] = ..., diagnosis_name: _Optional[str] = ..., status: _Optional[_Union[InpatientStatus, str]] = ..., total: _Optional[str] = ..., fees: _Optional[_Iterable[_Union[BillLine, _Mapping]]] = ...) -> None: ...

@@ -81,6 +81,11 @@ class SettlementServiceStub:
                 request_serializer=ncms_dot_settlement_dot_v1_dot_settlement__pb2.GetYearTotalsRequest.SerializeToString,
                 response_deserializer=ncms_dot_settlement_dot_v1_dot_settlement__pb2.GetYearTotalsResponse.FromString,
                 _registered_method=True)
+        self.QueryInpatient = channel.unary_unary(
+                '/ncms.settlement.v1.SettlementService/QueryInpatient',
+                request_serializer=ncms_dot_settlement_dot_v1_dot_settlement__pb2.QueryInpatientRequest.SerializeToString,
+                response_deserializer=ncms_dot_settlement_dot_v1_dot_settlement__pb2.QueryInpatientResponse.FromString,
+                _registered_method=True)
 
 
 class SettlementServiceServicer:
@@ -149,6 +154,17 @@ class SettlementServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def QueryInpatient(self, request, context):
+        """An in-patient's data right now, asked of the hospital's own service (zysjcxjk)
+        at the endpoint registered for it, signed with its key. Admin or internal role.
+        A hospital that does not answer: UNAVAILABLE, reason HOSPITAL_UNREACHABLE. One
+        that refuses: FAILED_PRECONDITION, reason HOSPITAL_REFUSED, with the hospital's
+        Ennnn code in the ErrorInfo metadata "hospital_error".
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_SettlementServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -191,6 +207,11 @@ def add_SettlementServiceServicer_to_server(servicer, server):
                     servicer.GetYearTotals,
                     request_deserializer=ncms_dot_settlement_dot_v1_dot_settlement__pb2.GetYearTotalsRequest.FromString,
                     response_serializer=ncms_dot_settlement_dot_v1_dot_settlement__pb2.GetYearTotalsResponse.SerializeToString,
+            ),
+            'QueryInpatient': grpc.unary_unary_rpc_method_handler(
+                    servicer.QueryInpatient,
+                    request_deserializer=ncms_dot_settlement_dot_v1_dot_settlement__pb2.QueryInpatientRequest.FromString,
+                    response_serializer=ncms_dot_settlement_dot_v1_dot_settlement__pb2.QueryInpatientResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -416,6 +437,33 @@ class SettlementService:
             '/ncms.settlement.v1.SettlementService/GetYearTotals',
             ncms_dot_settlement_dot_v1_dot_settlement__pb2.GetYearTotalsRequest.SerializeToString,
             ncms_dot_settlement_dot_v1_dot_settlement__pb2.GetYearTotalsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def QueryInpatient(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/ncms.settlement.v1.SettlementService/QueryInpatient',
+            ncms_dot_settlement_dot_v1_dot_settlement__pb2.QueryInpatientRequest.SerializeToString,
+            ncms_dot_settlement_dot_v1_dot_settlement__pb2.QueryInpatientResponse.FromString,
             options,
             channel_credentials,
             insecure,

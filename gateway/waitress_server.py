@@ -1,0 +1,45 @@
+"""Serving a legacy SOAP app from one process with waitress (threads, HTTP/1.1).
+
+For a hospital's own service, whose traffic is the NCMS's occasional queries, and
+for tests, which serve the gateway in-process. The NCMS's gateway itself runs under
+gunicorn with several worker processes (server.py).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+
+from waitress.server import create_server
+
+
+class ThreadedServer:
+    """A waitress server on ``host:port`` (port 0: a free one), run in a thread."""
+
+    def __init__(self, app: Callable, host: str, port: int, *, threads: int = 8, name: str = "soap") -> None:
+        self._app = app
+        # Like gunicorn: X-Forwarded-For is passed on, the app judges it (TrustedProxies).
+        self.server = create_server(lambda environ, start: self._app(environ, start), host=host, port=port,
+                                    threads=threads, ident="ncms", clear_untrusted_proxy_headers=False)
+        self.port = self.server.effective_port
+        self.thread = threading.Thread(target=self.server.run, name=name, daemon=True)
+
+    def set_app(self, app: Callable) -> None:
+        """Serve ``app`` (built after the port was known, e.g. for its WSGI address)."""
+        self._app = app
+
+    def start(self) -> ThreadedServer:
+        self.thread.start()
+        return self
+
+    def stop(self) -> None:
+        """Close every channel from inside the server's own loop, which then ends."""
+        server = self.server
+
+        def close_all() -> None:
+            for channel in list(server._map.values()):
+                channel.close()
+
+        server.trigger.pull_trigger(close_all)
+        self.thread.join(timeout=5)
+        server.task_dispatcher.shutdown()

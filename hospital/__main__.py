@@ -1,0 +1,93 @@
+"""``ncms-hospital`` (or ``python -m hospital``): a hospital's own SOAP service."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from services.runtime import telemetry
+from services.runtime.db import Database, migrate
+from services.runtime.logging import configure_logging
+from services.runtime.settings import ConfigurationError, load_settings
+
+IDENTITY_MIGRATIONS = "services.identity.migrations"
+
+
+def _settings():
+    try:
+        return load_settings()
+    except Exception as exc:  # pydantic's ValidationError names the variable
+        raise click.ClickException(f"configuration error: {exc}") from None
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+def main() -> None:
+    """A hospital's own SOAP service: the operations the NCMS calls on a hospital
+    (yhklxgjk, Yhzjjk, Yhscjk, zysjcxjk).
+
+    Configured like the NCMS's components (NCMS_* variables, docs/hospital-side.md):
+    NCMS_HOSPITAL_CODE (the 医院代码 served), NCMS_HOSPITAL_ADDRESS (SOAP, default
+    127.0.0.1:8090), NCMS_IDENTITY_ADDRESS (its own users, default 127.0.0.1:50051;
+    administer them with `ncms user ...` pointed there), NCMS_DATA_DIR.
+    """
+
+
+@main.command()
+@click.option("--listen", help="SOAP address (default NCMS_HOSPITAL_ADDRESS).")
+def serve(listen: str | None) -> None:
+    """Run the service until SIGTERM or Ctrl-C."""
+    from .server import build
+
+    settings = _settings()
+    configure_logging("hospital", settings.log_level, settings.log_format)
+    telemetry.setup("hospital")
+    try:
+        service = build(settings, listen=listen)
+    except ConfigurationError as exc:
+        print(f"ncms-hospital: configuration error: {exc}", file=sys.stderr)
+        sys.exit(2)
+    click.echo(f"hospital {settings.hospital_code}: SOAP {service.url} (WSDL: ?wsdl), "
+               f"identity {service.identity_address}")
+    service.serve_until_signalled(settings.shutdown_grace_seconds)
+    telemetry.shutdown()
+
+
+@main.command("load")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def load(file: Path) -> None:
+    """Add or replace in-patients in the shipped adapter's tables from a JSON file
+    (fields: the contract's column names; see hospital/sql_adapter.py)."""
+    from .sql_adapter import MIGRATIONS, BadRecord, load_file
+
+    settings = _settings()
+    db = Database(settings.database_url("hospital"))
+    try:
+        if settings.migrate_on_start:
+            migrate(db, MIGRATIONS)
+        count = load_file(db, file)
+    except BadRecord as exc:
+        raise click.ClickException(f"{exc}; nothing was loaded") from None
+    finally:
+        db.dispose()
+    click.echo(f"{count} in-patients loaded from {file}")
+
+
+@main.command("migrate")
+def migrate_command() -> None:
+    """Bring this service's databases (identity, in-patient tables) to the current schema."""
+    from .sql_adapter import MIGRATIONS
+
+    settings = _settings()
+    for name, package in (("identity", IDENTITY_MIGRATIONS), ("hospital", MIGRATIONS)):
+        db = Database(settings.database_url(name))
+        try:
+            migrate(db, package)
+        finally:
+            db.dispose()
+        click.echo(f"{name}: up to date")
+
+
+if __name__ == "__main__":
+    main()
