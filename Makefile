@@ -14,7 +14,7 @@ STAMP := $(VENV)/.installed
 # Passed to pytest, e.g. `make test ARGS="-k digest -x"`.
 ARGS ?=
 
-.PHONY: help setup run test test-postgres lint generate check-generated migration bench clean
+.PHONY: help setup run demo test test-postgres lint generate check-generated migration bench clean
 
 help:  ## list the commands
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -31,6 +31,9 @@ setup: $(STAMP)  ## create .venv and install the suite with its development tool
 
 run: setup  ## start the whole suite on SQLite with demo data (Ctrl-C stops it)
 	$(BIN)/ncms up --demo
+
+demo: setup  ## start the suite with its sandbox, act as a hospital's HIS step by step, stop
+	$(BIN)/ncms demo --start
 
 test: setup  ## run the test suite (SQLite; DB=postgresql for PostgreSQL)
 	$(BIN)/python protos/generate.py --check

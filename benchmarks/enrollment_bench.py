@@ -52,7 +52,7 @@ def card_of(household: int) -> str:
 
 def write_members(path: Path, members: int) -> None:
     """A CSV of ``members`` members, four to a household, all enrolled in YEAR."""
-    from tests.support.people import id_number
+    from services.enrollment.records import compose_id_number as id_number
 
     rng = random.Random(1)
     with path.open("w", encoding="utf-8", newline="") as file:

@@ -117,16 +117,16 @@ def message_dict(message) -> dict:
                          always_print_fields_with_no_presence=True)
 
 
-def table(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
+def table(headers: Sequence[str], rows: Sequence[Sequence[Any]], *, indent: str = "") -> None:
     """A plain aligned table (wide characters counted as two columns)."""
     cells = [[str(c) for c in headers]] + [[("" if c is None else str(c)) for c in r] for r in rows]
     widths = [max(_width(row[i]) for row in cells) for i in range(len(headers))]
     for index, row in enumerate(cells):
-        click.echo("  ".join(c + " " * (widths[i] - _width(c)) for i, c in enumerate(row)).rstrip())
+        click.echo(indent + "  ".join(c + " " * (widths[i] - _width(c)) for i, c in enumerate(row)).rstrip())
         if index == 0:
-            click.echo("  ".join("-" * w for w in widths))
+            click.echo(indent + "  ".join("-" * w for w in widths))
     if not rows:
-        click.echo("(none)")
+        click.echo(indent + "(none)")
 
 
 def _width(text: str) -> int:

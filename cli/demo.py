@@ -1,4 +1,8 @@
-"""The sandbox that ``ncms up --demo`` loads: a hospital, its users, and how to call it.
+"""The sandbox that ``ncms up --demo`` loads, and the walkthrough it prints.
+
+It holds a hospital with its users and signing key, an NCMS catalog of a few hundred
+items, the hospital's own catalog mapped to it, households, and the hospital's own
+service (hospital/) with an in-patient, registered as the hospital's endpoint.
 
 Idempotent: a second start finds the sandbox in place. The hospital's signing key is
 shown only when issued, so the sandbox keeps it in NCMS_DATA_DIR/demo/credentials.json
@@ -7,14 +11,25 @@ shown only when issued, so the sandbox keeps it in NCMS_DATA_DIR/demo/credential
 
 from __future__ import annotations
 
+import csv
+import io
 import json
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
 from pathlib import Path
 
 import click
 import grpc
 
-from ncms.identity.v1 import identity_pb2
+from ncms.catalog.v1 import catalog_pb2, catalog_pb2_grpc
+from ncms.enrollment.v1 import enrollment_pb2, enrollment_pb2_grpc
+from ncms.identity.v1 import identity_pb2, identity_pb2_grpc
+from services.enrollment.records import COLUMNS as ENROLLMENT_COLUMNS
+from services.runtime.clients import ClientCredentials, identity_channel, with_token
+from services.runtime.settings import Settings
 
+from . import demo_data
 from .context import Context
 
 DEMO_HOSPITAL = "450200001"
@@ -26,11 +41,26 @@ DEMO_USERS = [
     ("hisadmin", "Demo#2026adm", "ABCDEFGHIJ"),
 ]
 DEMO_IPS = ["127.0.0.0/8", "::1"]
+# The NCMS's account at the hospital's own service.
+HOSPITAL_SIDE_USER = ("ncms01", "Demo#2026ncms", "AB")
+DEMO_INPATIENT = "ZY-DEMO-0001"
+
+
+def credentials_path(data_dir: Path) -> Path:
+    return data_dir / "demo" / "credentials.json"
+
+
+def hospital_data_dir(data_dir: Path) -> Path:
+    return data_dir / f"hospital-{DEMO_HOSPITAL}"
+
+
+def _exists(exc: grpc.RpcError) -> bool:
+    return exc.code() == grpc.StatusCode.ALREADY_EXISTS
 
 
 def ensure_sandbox(ctx: Context, data_dir: Path) -> dict:
     """Create the sandbox hospital and users if missing; returns the credentials."""
-    path = data_dir / "demo" / "credentials.json"
+    path = credentials_path(data_dir)
     stored = json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
     identity = ctx.identity
     with ctx.calling("identity"):
@@ -39,7 +69,7 @@ def ensure_sandbox(ctx: Context, data_dir: Path) -> dict:
                 code=DEMO_HOSPITAL, name=DEMO_HOSPITAL_NAME, level=DEMO_LEVEL,
                 digest_algorithm=identity_pb2.DIGEST_ALGORITHM_HMAC_SHA256)).signing_key
         except grpc.RpcError as exc:
-            if exc.code() != grpc.StatusCode.ALREADY_EXISTS:
+            if not _exists(exc):
                 raise
             key = stored.get("signing_key") or identity.RotateHospitalKey(
                 identity_pb2.RotateHospitalKeyRequest(code=DEMO_HOSPITAL)).signing_key
@@ -49,7 +79,7 @@ def ensure_sandbox(ctx: Context, data_dir: Path) -> dict:
                     hospital_code=DEMO_HOSPITAL, name=name, password=password,
                     allowed_ips=DEMO_IPS, permissions=letters))
             except grpc.RpcError as exc:
-                if exc.code() != grpc.StatusCode.ALREADY_EXISTS:
+                if not _exists(exc):
                     raise
     credentials = {
         "hospital_code": DEMO_HOSPITAL, "hospital_name": DEMO_HOSPITAL_NAME, "level": DEMO_LEVEL,
@@ -62,8 +92,148 @@ def ensure_sandbox(ctx: Context, data_dir: Path) -> dict:
     return credentials
 
 
-def load_demo(ctx: Context, data_dir: Path) -> dict:
+# --- catalogs and households --------------------------------------------------------------
+
+def load_catalogs(ctx: Context) -> dict:
+    catalog = ctx.stub("catalog", catalog_pb2_grpc.CatalogServiceStub)
+    items = demo_data.ncms_catalog()
+    counts: dict = {}
+    with ctx.calling("catalog"):
+        for kind, drugs, label in ((catalog_pb2.ITEM_KIND_DRUG, True, "drugs"),
+                                   (catalog_pb2.ITEM_KIND_SERVICE, False, "treatments")):
+            rows = demo_data.ncms_rows(items, drugs)
+            catalog.ImportNcmsCatalog(iter([catalog_pb2.ImportNcmsCatalogRequest(kind=kind, rows=[
+                catalog_pb2.ImportRow(line_number=n + 2, values=row) for n, row in enumerate(rows)])]))
+            counts[f"ncms_{label}"] = len(rows)
+        hospital_drugs, hospital_services = demo_data.hospital_catalog(items)
+        for kind, own, label in ((catalog_pb2.ITEM_KIND_DRUG, hospital_drugs, "drugs"),
+                                 (catalog_pb2.ITEM_KIND_SERVICE, hospital_services, "treatments")):
+            applied = catalog.ApplyHospitalCatalog(catalog_pb2.ApplyHospitalCatalogRequest(
+                hospital_code=DEMO_HOSPITAL, kind=kind, changes=[catalog_pb2.HospitalItemChange(
+                    row_number=n + 1, operation=catalog_pb2.CHANGE_OPERATION_UPSERT, code=item.code,
+                    name=item.name, generic_name=item.name, specification=item.specification, unit=item.unit,
+                    approval_number=item.approval_number, price=item.price, proposed_ncms_code=item.proposed_nhbm)
+                    for n, item in enumerate(own)]))
+            counts[f"hospital_{label}"] = len(own)
+            counts[f"hospital_{label}_unmapped"] = len(_unmapped(catalog, kind)) if applied else 0
+    return counts
+
+
+def _unmapped(catalog, kind) -> list:
+    return list(catalog.ListUnmappedItems(catalog_pb2.ListUnmappedItemsRequest(
+        hospital_code=DEMO_HOSPITAL, kind=kind)).items)
+
+
+def load_households(ctx: Context, year: int) -> dict:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(ENROLLMENT_COLUMNS)
+    rows = demo_data.enrollment_csv_rows(year)
+    writer.writerows(rows)
+    enrollment = ctx.stub("enrollment", enrollment_pb2_grpc.EnrollmentServiceStub)
+    with ctx.calling("enrollment"):
+        enrollment.ImportEnrollment(iter([enrollment_pb2.ImportEnrollmentRequest(
+            csv_chunk=buffer.getvalue().encode("utf-8"))]))
+    households = demo_data.households()
+    return {"households": len(households), "members": sum(len(m) for _, _, m in households)}
+
+
+# --- the hospital's own service -----------------------------------------------------------
+
+@dataclass(frozen=True)
+class HospitalSide:
+    """Where ``ncms up --demo`` runs the sandbox hospital's own service."""
+
+    soap_address: str
+    identity_address: str
+    data_dir: Path
+
+    @property
+    def url(self) -> str:
+        return f"http://{self.soap_address}/NcmsService.asmx"
+
+    def settings(self) -> Settings:
+        return Settings(data_dir=self.data_dir, hospital_code=DEMO_HOSPITAL,
+                        identity_address=self.identity_address, hospital_address=self.soap_address)
+
+    def environment(self, base: dict[str, str]) -> dict[str, str]:
+        """Its process environment: the NCMS's own NCMS_* settings stay out of it (it is
+        another deployment), but for the environment and logging."""
+        kept = {"NCMS_ENV", "NCMS_LOG_LEVEL", "NCMS_LOG_FORMAT", "NCMS_PASSWORD_HASH_PROFILE"}
+        environment = {k: v for k, v in base.items() if not k.startswith("NCMS_") or k in kept}
+        environment.update(NCMS_DATA_DIR=str(self.data_dir), NCMS_HOSPITAL_CODE=DEMO_HOSPITAL,
+                           NCMS_IDENTITY_ADDRESS=self.identity_address, NCMS_HOSPITAL_ADDRESS=self.soap_address)
+        return environment
+
+
+def demo_inpatient(card: str, member_id: str, name: str, number: str, admitted: datetime):
+    """An in-patient as the hospital's HIS records it, with a few days of fees."""
+    from hospital.adapter import FeeLine, Inpatient
+
+    lines = [("普通病房床位费", "2", "3"), ("二级护理", "2", "3"), ("阿莫西林胶囊", "1", "2"),
+             ("氯化钠注射液", "1", "6"), ("静脉输液", "2", "6")]
+    fees = []
+    for n, (item_name, kind, quantity) in enumerate(lines, start=1):
+        item = demo_data.hospital_item(item_name)
+        price = Decimal(item.price)
+        fees.append(FeeLine(n, kind, item.code, item.name, price, Decimal(quantity),
+                            (price * Decimal(quantity)).quantize(Decimal("0.01")), item.specification, item.unit,
+                            admitted))
+    return Inpatient(number=number, card=card, member_id=member_id, name=name, admitted_at=admitted,
+                     department="内科", diagnosis="J18.900", diagnosis_name="肺炎", fees=tuple(fees))
+
+
+def set_up_hospital_side(ctx: Context, side: HospitalSide, key: str, year: int) -> None:
+    """The hospital installs its key and an account for the NCMS; the NCMS registers
+    the endpoint; the hospital's HIS has one in-patient."""
+    from hospital.sql_adapter import store
+    from services.runtime.db import Database
+
+    settings = side.settings()
+    channel = identity_channel(side.identity_address)
+    try:
+        token = ClientCredentials(identity_pb2_grpc.IdentityServiceStub(channel), "ncms-admin",
+                                  settings.secret("admin_client_secret")).token
+        hospital_identity = identity_pb2_grpc.IdentityServiceStub(with_token(channel, token))
+        try:
+            hospital_identity.CreateHospital(identity_pb2.CreateHospitalRequest(
+                code=DEMO_HOSPITAL, name=DEMO_HOSPITAL_NAME, level=DEMO_LEVEL, signing_key=key))
+        except grpc.RpcError as exc:
+            if not _exists(exc):
+                raise
+            hospital_identity.RotateHospitalKey(identity_pb2.RotateHospitalKeyRequest(
+                code=DEMO_HOSPITAL, signing_key=key))
+        name, password, letters = HOSPITAL_SIDE_USER
+        try:
+            hospital_identity.CreateUser(identity_pb2.CreateUserRequest(
+                hospital_code=DEMO_HOSPITAL, name=name, password=password, allowed_ips=DEMO_IPS,
+                permissions=letters))
+        except grpc.RpcError as exc:
+            if not _exists(exc):
+                raise
+    finally:
+        channel.close()
+    with ctx.calling("identity"):
+        ctx.identity.SetHospitalEndpoint(identity_pb2.SetHospitalEndpointRequest(
+            code=DEMO_HOSPITAL, endpoint=side.url, user=HOSPITAL_SIDE_USER[0], password=HOSPITAL_SIDE_USER[1]))
+    grandmother = demo_data.households()[0][2][3]
+    db = Database(settings.database_url("hospital"))
+    try:
+        store(db, [demo_inpatient(grandmother.card, grandmother.member_id, grandmother.name, DEMO_INPATIENT,
+                                  datetime(year, 1, 6, 8, 40, tzinfo=demo_data.BEIJING))])
+    finally:
+        db.dispose()
+
+
+# --- loading and the walkthrough ----------------------------------------------------------
+
+def load_demo(ctx: Context, data_dir: Path, side: HospitalSide | None) -> dict:
+    year = demo_data.this_year()
     credentials = ensure_sandbox(ctx, data_dir)
+    catalogs = load_catalogs(ctx)
+    people = load_households(ctx, year)
+    if side is not None:
+        set_up_hospital_side(ctx, side, credentials["signing_key"], year)
     click.echo("")
     click.echo("sandbox loaded:")
     click.echo(f"  hospital      {credentials['hospital_code']} {credentials['hospital_name']} "
@@ -71,7 +241,22 @@ def load_demo(ctx: Context, data_dir: Path) -> dict:
     click.echo(f"  signing key   {credentials['signing_key']}  ({credentials['algorithm']})")
     for entry in credentials["users"]:
         click.echo(f"  user          {entry['user']} / {entry['password']}  letters {entry['permissions']}")
-    click.echo(f"  (also in {data_dir / 'demo' / 'credentials.json'})")
+    click.echo(f"  (also in {credentials_path(data_dir)})")
+    click.echo(f"  NCMS catalog  {catalogs['ncms_drugs']} drugs, {catalogs['ncms_treatments']} treatments")
+    click.echo(f"  its catalog   {catalogs['hospital_drugs']} drugs ({catalogs['hospital_drugs_unmapped']} unmapped), "
+               f"{catalogs['hospital_treatments']} treatments")
+    click.echo(f"  households    {people['households']} households, {people['members']} members, enrolled "
+               f"{year - 1} and {year}")
+    if side is not None:
+        click.echo(f"  its service   {side.url} (zysjcxjk; the NCMS calls as {HOSPITAL_SIDE_USER[0]})")
     click.echo(f"  SOAP endpoint {ctx.settings.public_url}  (WSDL: ?wsdl)")
+    click.echo("")
+    click.echo("try, in another terminal:")
+    click.echo("  .venv/bin/ncms demo                 act as the hospital's HIS, printing every call")
+    click.echo(f"  .venv/bin/ncms enrollment household --card {demo_data.WALKTHROUGH_CARD}")
+    click.echo(f"  .venv/bin/ncms catalog unmapped --hospital {DEMO_HOSPITAL}")
+    if side is not None:
+        click.echo(f"  .venv/bin/ncms inpatient query --hospital {DEMO_HOSPITAL} --zybh {DEMO_INPATIENT}")
+    click.echo("  .venv/bin/ncms audit --limit 20")
     click.echo("")
     return credentials

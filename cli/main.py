@@ -10,6 +10,7 @@ import click
 
 from . import (
     catalog_commands,
+    demo_command,
     enrollment_commands,
     identity_commands,
     inpatient_commands,
@@ -61,6 +62,7 @@ cli.add_command(catalog_commands.catalog)
 cli.add_command(enrollment_commands.enrollment)
 cli.add_command(settlement_commands.settlement)
 cli.add_command(inpatient_commands.inpatient)
+cli.add_command(demo_command.demo)
 _with_json_option(cli)
 
 

@@ -11,6 +11,7 @@ class Component:
     module: str  # run as `python -m <module>`
     migrations: str = ""  # the Alembic package of a service with a database
     kind: str = "grpc"  # "grpc" (health-checked) or "http"
+    arguments: tuple[str, ...] = ()
 
 
 SERVICES: dict[str, Component] = {
@@ -21,6 +22,8 @@ SERVICES: dict[str, Component] = {
 }
 
 GATEWAY = Component("gateway", "gateway", kind="http")
+# The sandbox hospital's own service, beside the suite with `ncms up --demo`.
+DEMO_HOSPITAL = Component("hospital", "hospital", kind="http", arguments=("serve",))
 
 # Start order: identity first (every other component fetches its token keys), the
 # gateway last (it calls the services).

@@ -15,7 +15,7 @@ import grpc
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 from .context import CommandError, Context
-from .services import COMPONENTS, Component
+from .services import COMPONENTS, DEMO_HOSPITAL, Component
 
 pass_context = click.make_pass_decorator(Context)
 
@@ -58,8 +58,9 @@ class Supervisor:
         self.grace = grace
         self.processes: list[tuple[Component, subprocess.Popen]] = []
 
-    def start(self, component: Component, address: str) -> None:
-        process = subprocess.Popen([sys.executable, "-m", component.module], env=self.environment)
+    def start(self, component: Component, address: str, environment: dict[str, str] | None = None) -> None:
+        process = subprocess.Popen([sys.executable, "-m", component.module, *component.arguments],
+                                   env=environment or self.environment)
         self.processes.append((component, process))
         wait_until_ready(component, address, process)
         where = f"http://{address}/NcmsService.asmx" if component.kind == "http" else address
@@ -128,9 +129,14 @@ def up(ctx: Context, demo: bool) -> None:
         for component in COMPONENTS:
             supervisor.start(component, settings.address_of(component.name))
         if demo:
-            from .demo import load_demo
+            from .demo import HospitalSide, hospital_data_dir, load_demo
 
-            load_demo(ctx, data_dir)
+            side = HospitalSide(settings.hospital_address, settings.demo_hospital_identity_address,
+                                hospital_data_dir(data_dir))
+            for name in SECRETS:  # its own secrets, created before it starts
+                side.settings().secret(name)
+            supervisor.start(DEMO_HOSPITAL, side.soap_address, side.environment(environment))
+            load_demo(ctx, data_dir, side)
         click.echo("the suite is running; press Ctrl-C to stop it")
         status = supervisor.watch()
     except KeyboardInterrupt:

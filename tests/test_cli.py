@@ -118,7 +118,8 @@ def free_port() -> int:
 
 
 def test_up_starts_the_suite_with_demo_data_and_stops_on_ctrl_c(tmp_path: Path):
-    ports = {name: free_port() for name in ("identity", "catalog", "enrollment", "settlement", "gateway")}
+    ports = {name: free_port() for name in ("identity", "catalog", "enrollment", "settlement", "gateway",
+                                            "hospital", "demo_hospital_identity")}
     env = dict(os.environ, NCMS_DATA_DIR=str(tmp_path / "var"),
                **{f"NCMS_{name.upper()}_ADDRESS": f"127.0.0.1:{port}" for name, port in ports.items()})
     env.pop("NCMS_ADMIN_CLIENT_SECRET", None)
@@ -146,6 +147,16 @@ def test_up_starts_the_suite_with_demo_data_and_stops_on_ctrl_c(tmp_path: Path):
         his = Legacy(f"http://127.0.0.1:{ports['gateway']}/NcmsService.asmx", credentials["signing_key"],
                      user=user["user"], password=user["password"])
         assert his.call("yhklxgjk", ykl=user["password"], xkl=user["password"]).text() == "E1102:新旧口令相同"
+        # the walkthrough of `ncms demo` runs start to finish against it, twice (new numbers each run)
+        for _ in range(2):
+            walked = subprocess.run([*NCMS, "demo"], env=env, capture_output=True, text=True, timeout=120)
+            assert walked.returncode == 0, walked.stdout + walked.stderr
+            assert walked.stdout.count("← DataSet") == 4 and "refused" not in walked.stdout
+            assert "ljfy 155.60" in walked.stdout and "147.82" in walked.stdout  # 五保: 95% of 155.60
+        inpatient = subprocess.run([*NCMS, "inpatient", "query", "--hospital", "450200001", "--zybh",
+                                    "ZY-DEMO-0001", "--json"], env=env, capture_output=True, text=True, timeout=60)
+        assert inpatient.returncode == 0, inpatient.stderr
+        assert json.loads(inpatient.stdout)["name"] == "李𠈌"
     finally:
         process.send_signal(signal.SIGINT)
         rest, _ = process.communicate(timeout=60)

@@ -47,14 +47,25 @@ class Record:
                 self.status, self.category)
 
 
+def check_digit(first17: str) -> str:
+    """The GB 11643 check character of an ID number's first 17 digits."""
+    return _CHECK[sum(int(digit) * weight for digit, weight in zip(first17, _WEIGHTS, strict=True)) % 11]
+
+
+def compose_id_number(region: str, birth: str, sequence: int) -> str:
+    """An 18-character ID number from its parts: region (6 digits), birth date
+    (yyyy-MM-dd), sequence (3 digits), and the check character."""
+    body = f"{region}{birth.replace('-', '')}{sequence % 1000:03d}"
+    return body + check_digit(body)
+
+
 def valid_id_number(value: str) -> bool:
     """GB 11643: 18 characters with the check digit, or the old 15 digits."""
     if re.fullmatch(r"\d{15}", value):
         return True
     if not re.fullmatch(r"\d{17}[0-9X]", value):
         return False
-    total = sum(int(digit) * weight for digit, weight in zip(value[:17], _WEIGHTS, strict=True))
-    return _CHECK[total % 11] == value[17]
+    return check_digit(value[:17]) == value[17]
 
 
 def parse(values: Mapping[str, str]) -> Record:

@@ -96,6 +96,9 @@ class Settings(BaseSettings):
     hospital_address: str = "127.0.0.1:8090"
     hospital_public_url: str | None = None
     hospital_database_url: str | None = None
+    # `ncms up --demo` runs the sandbox hospital's own service beside the suite: its
+    # SOAP interface on hospital_address, its identity here.
+    demo_hospital_identity_address: str = "127.0.0.1:50061"
     # The NCMS side: how long a call to a hospital's own service may take.
     hospital_call_timeout_seconds: float = Field(10.0, gt=0)
 

@@ -6,14 +6,9 @@ import csv
 from pathlib import Path
 
 from services.enrollment.records import COLUMNS
+from services.enrollment.records import compose_id_number as id_number
 
-_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
-
-
-def id_number(region: str, birth: str, sequence: int) -> str:
-    """A valid 18-character ID number: region (6), birth date (8), sequence (3), check."""
-    body = f"{region}{birth.replace('-', '')}{sequence % 1000:03d}"
-    return body + "10X98765432"[sum(int(d) * w for d, w in zip(body, _WEIGHTS, strict=True)) % 11]
+__all__ = ["id_number", "row", "write"]
 
 
 def row(card: str, member: str, name: str, year: int, status: str = "1", category: str = "1", *,
