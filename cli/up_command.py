@@ -55,16 +55,25 @@ def wait_until_ready(component: Component, address: str, process: subprocess.Pop
 class Supervisor:
     def __init__(self, environment: dict[str, str], grace: float) -> None:
         self.environment = environment
+        # One process, one /metrics port: with NCMS_METRICS_ADDRESS=host:9464 the
+        # components take 9464, 9465, ... in start order.
+        self.metrics_address = environment.get("NCMS_METRICS_ADDRESS")
         self.grace = grace
         self.processes: list[tuple[Component, subprocess.Popen]] = []
 
     def start(self, component: Component, address: str, environment: dict[str, str] | None = None) -> None:
-        process = subprocess.Popen([sys.executable, "-m", component.module, *component.arguments],
-                                   env=environment or self.environment)
+        environment = dict(environment or self.environment)
+        environment.pop("OTEL_SERVICE_NAME", None)  # each component names itself ncms-<component>
+        metrics = ""
+        if self.metrics_address:
+            host, _, port = self.metrics_address.rpartition(":")
+            environment["NCMS_METRICS_ADDRESS"] = f"{host}:{int(port) + len(self.processes)}"
+            metrics = f", metrics http://{environment['NCMS_METRICS_ADDRESS']}/metrics"
+        process = subprocess.Popen([sys.executable, "-m", component.module, *component.arguments], env=environment)
         self.processes.append((component, process))
         wait_until_ready(component, address, process)
         where = f"http://{address}/NcmsService.asmx" if component.kind == "http" else address
-        click.echo(f"  {component.name:<11} ready on {where} (pid {process.pid})")
+        click.echo(f"  {component.name:<11} ready on {where} (pid {process.pid}{metrics})")
 
     def watch(self) -> int:
         """Block until a component exits by itself; returns its status."""

@@ -10,14 +10,17 @@ untrusted hop of X-Forwarded-For).
 
 from __future__ import annotations
 
+import contextlib
 import io
 import ipaddress
 import logging
+import time
 from collections.abc import Callable, Iterable, Sequence
 from xml.sax.saxutils import escape as xml_escape
 
 from spyne.server.wsgi import WsgiApplication
 
+from services.runtime import metrics, telemetry
 from services.runtime.logging import quiet_loggers
 from services.runtime.settings import Settings
 
@@ -62,6 +65,20 @@ class TrustedProxies:
         return hops[0] if hops else peer
 
 
+def _call_span(operation: Operation, environ: dict):
+    """The SERVER span of one legacy call (the root of its trace, or the child of a
+    caller that sent a W3C traceparent header)."""
+    if not telemetry.enabled():
+        return contextlib.nullcontext()
+    from opentelemetry import propagate
+    from opentelemetry.trace import SpanKind
+
+    carrier = {name: environ[key] for name, key in (("traceparent", "HTTP_TRACEPARENT"),
+                                                    ("tracestate", "HTTP_TRACESTATE")) if key in environ}
+    return telemetry.tracer("gateway").start_as_current_span(
+        f"SOAP {operation.name}", kind=SpanKind.SERVER, context=propagate.extract(carrier))
+
+
 def _plain(start_response: StartResponse, status: str, body: bytes,
            content_type: str = "text/plain; charset=utf-8") -> list[bytes]:
     start_response(status, [("Content-Type", content_type), ("Content-Length", str(len(body)))])
@@ -98,8 +115,25 @@ class GatewayApp:
     # --- spyne calls this for every operation -------------------------------------------
 
     def _dispatch(self, operation: Operation, parameters: dict, ctx) -> object:
-        client_ip = ctx.transport.req_env.get(CLIENT_IP, "")
-        outcome = self.processor.process(operation, parameters, client_ip)
+        environ = ctx.transport.req_env
+        client_ip = environ.get(CLIENT_IP, "")
+        if not (telemetry.enabled() or metrics.enabled()):
+            return self._answer(operation, self.processor.process(operation, parameters, client_ip), ctx)
+        started = time.perf_counter()
+        with _call_span(operation, environ) as span:
+            outcome = self.processor.process(operation, parameters, client_ip)
+            result = outcome.error.code if outcome.error is not None else "ok"
+            if span is not None:
+                span.set_attribute("ncms.operation", operation.name)
+                span.set_attribute("ncms.hospital_code", outcome.hospital)
+                span.set_attribute("ncms.result", result)
+        if metrics.enabled():
+            metrics.SOAP_CALLS.labels(operation.name, outcome.hospital or "unknown", result).inc()
+            metrics.SOAP_SECONDS.labels(operation.name).observe(time.perf_counter() - started)
+        return self._answer(operation, outcome, ctx)
+
+    @staticmethod
+    def _answer(operation: Operation, outcome, ctx) -> object:
         if outcome.error is not None:
             if operation.returns == DATASET:
                 ctx.out_header = soap.ErrorInfo(code=outcome.error.code, message=outcome.error.text)

@@ -62,6 +62,7 @@ Handler = Callable[[Call], object]
 class Outcome:
     value: object = None  # "" or a string for string operations, a datasets.Result
     error: ContractError | None = None
+    hospital: str = ""  # the authenticated caller's hospital ("" when refused)
 
 
 @dataclass
@@ -94,20 +95,21 @@ class CallProcessor:
         call = Call(operation, strings, received, authenticated.principal, authenticated.token,
                     authenticated.call_id, self.backends, self.max_rows)
         handler = self.handlers.get(operation.name, self.fallback or not_available)
+        hospital = authenticated.principal.hospital_code
         try:
             value = handler(call)
         except ContractError as error:
             self.backends.report_outcome(call.call_id, error)
-            return Outcome(error=error)
+            return Outcome(error=error, hospital=hospital)
         except Exception:
             reference = uuid.uuid4().hex[:12]
             log.exception("%s failed unexpectedly (call %s, reference %s)", operation.name,
                           call.call_id, reference)
             error = ServiceUnavailable(f"参考号 {reference}")
             self.backends.report_outcome(call.call_id, error)
-            return Outcome(error=error)
+            return Outcome(error=error, hospital=hospital)
         self.backends.report_outcome(call.call_id, None)
-        return Outcome(value=value)
+        return Outcome(value=value, hospital=hospital)
 
 
 def not_available(call: Call) -> object:

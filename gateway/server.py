@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 from collections.abc import Callable
 
 from gunicorn.app.base import BaseApplication
 
-from services.runtime import telemetry
+from services.runtime import metrics, telemetry
 from services.runtime.logging import configure_logging
 from services.runtime.settings import ConfigurationError, Settings, load_settings
 
@@ -46,6 +47,9 @@ class GatewayServer(BaseApplication):
         self.cfg.set("loglevel", settings.log_level.lower())
         self.cfg.set("proc_name", "ncms-gateway")
         self.cfg.set("post_fork", _post_fork)
+        if settings.metrics_address:
+            self.cfg.set("when_ready", lambda server: metrics.serve(settings.metrics_address, "gateway"))
+            self.cfg.set("child_exit", _child_exit)
 
     def load(self):
         return self.app_factory(self.settings)
@@ -53,6 +57,14 @@ class GatewayServer(BaseApplication):
 
 def _post_fork(server, worker) -> None:
     telemetry.setup("gateway")
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        metrics.mark_enabled()  # this worker records; the master serves the sum
+
+
+def _child_exit(server, worker) -> None:
+    from prometheus_client import multiprocess
+
+    multiprocess.mark_process_dead(worker.pid)
 
 
 def main(argv: list[str] | None = None) -> None:

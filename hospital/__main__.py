@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from services.runtime import telemetry
+from services.runtime import metrics, telemetry
 from services.runtime.db import Database, migrate
 from services.runtime.logging import configure_logging
 from services.runtime.settings import ConfigurationError, load_settings
@@ -43,6 +43,7 @@ def serve(listen: str | None) -> None:
     settings = _settings()
     configure_logging("hospital", settings.log_level, settings.log_format)
     telemetry.setup("hospital")
+    metrics.serve(settings.metrics_address, "hospital")
     try:
         service = build(settings, listen=listen)
     except ConfigurationError as exc:

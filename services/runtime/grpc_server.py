@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 import signal
 import threading
+import time
 import uuid
 from collections.abc import Callable, Iterable, Sequence
 from concurrent import futures
@@ -22,7 +23,7 @@ import grpc
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
 
-from . import telemetry
+from . import metrics, telemetry
 from .auth import TokenVerifier, reset_current_principal, set_current_principal
 from .deadline import reset_current_rpc, set_current_rpc
 from .errors import DomainError, internal_status, to_grpc_status, unauthenticated
@@ -157,6 +158,46 @@ class AuthInterceptor(grpc.ServerInterceptor):
         return _wrap_handler(continuation(handler_call_details), wrap)
 
 
+class MetricsInterceptor(grpc.ServerInterceptor):
+    """Counts and times every call by method and final status code (outermost, so it
+    sees the status the error interceptor chose)."""
+
+    def intercept_service(self, continuation, handler_call_details):
+        service, _, method = handler_call_details.method.lstrip("/").rpartition("/")
+        if service.startswith(("grpc.health.", "grpc.reflection.")):
+            return continuation(handler_call_details)
+        handled = metrics.GRPC_HANDLED
+        seconds = metrics.GRPC_SECONDS.labels(service, method)
+
+        def record(context: grpc.ServicerContext, started: float, failed: bool) -> None:
+            code = context.code() or (grpc.StatusCode.UNKNOWN if failed else grpc.StatusCode.OK)
+            handled.labels(service, method, code.name).inc()
+            seconds.observe(time.perf_counter() - started)
+
+        def wrap(behaviour: Callable, streams: bool) -> Callable:
+            if streams:
+                def streaming(request, context):
+                    started, failed = time.perf_counter(), True
+                    try:
+                        yield from behaviour(request, context)
+                        failed = False
+                    finally:
+                        record(context, started, failed)
+                return streaming
+
+            def unary(request, context):
+                started, failed = time.perf_counter(), True
+                try:
+                    result = behaviour(request, context)
+                    failed = False
+                    return result
+                finally:
+                    record(context, started, failed)
+            return unary
+
+        return _wrap_handler(continuation(handler_call_details), wrap)
+
+
 # --- the server ------------------------------------------------------------------------
 
 class RunningServer:
@@ -203,8 +244,8 @@ def create_server(bindings: Sequence[ServiceBinding], address: str, *,
                   verifier: TokenVerifier, public_methods: Iterable[str] = (),
                   max_workers: int = 32) -> RunningServer:
     """A started server hosting ``bindings`` on ``address`` (port 0: a free port)."""
-    interceptors = [*telemetry.server_interceptors(), ErrorInterceptor(),
-                    AuthInterceptor(verifier, public_methods)]
+    interceptors = [*([MetricsInterceptor()] if metrics.enabled() else []), *telemetry.server_interceptors(),
+                    ErrorInterceptor(), AuthInterceptor(verifier, public_methods)]
     server = grpc.server(futures.ThreadPoolExecutor(max_workers=max_workers,
                                                     thread_name_prefix="grpc"),
                          interceptors=interceptors, options=SERVER_OPTIONS)

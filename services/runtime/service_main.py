@@ -7,7 +7,7 @@ import logging
 import sys
 from collections.abc import Callable
 
-from . import telemetry
+from . import metrics, telemetry
 from .db import Database, migrate, pending_migrations
 from .grpc_server import RunningServer
 from .logging import configure_logging
@@ -42,6 +42,7 @@ def run(service: str, build: Callable[[Settings, str | None], RunningServer],
         settings = load_settings()
         configure_logging(service, settings.log_level, settings.log_format)
         telemetry.setup(service)
+        metrics.serve(settings.metrics_address, service)
         running = build(settings, args.listen)
     except ConfigurationError as exc:
         print(f"ncms {service}: configuration error: {exc}", file=sys.stderr)

@@ -59,6 +59,9 @@ class Settings(BaseSettings):
     enrollment_database_url: str | None = None
     settlement_database_url: str | None = None
 
+    # host:port where the process serves /metrics for Prometheus; unset: no metrics.
+    metrics_address: str | None = None
+
     # gRPC plumbing.
     grpc_max_workers: int = Field(16, ge=1)
     grpc_deadline_seconds: float = Field(5.0, gt=0)

@@ -24,6 +24,7 @@ from sqlalchemy.exc import IntegrityError
 
 from ncms.enrollment.v1 import enrollment_pb2
 from ncms.settlement.v1 import settlement_pb2, settlement_pb2_grpc
+from services.runtime import metrics
 from services.runtime.auth import ROLE_ADMIN, ROLE_INTERNAL, Principal, current_principal
 from services.runtime.db import Database, utcnow
 from services.runtime.errors import ContractError, invalid_argument, permission_denied
@@ -197,6 +198,10 @@ class SettlementService(settlement_pb2_grpc.SettlementServiceServicer):
                 self._line_rows(bill, resolved, result), PREFIX[bill.kind],
                 settled_at.astimezone(BEIJING).strftime("%Y%m%d"))
             repository.add_to_member_year(session, totals.id, bill.kind, result.compensation, 1)
+        if metrics.enabled():  # committed: count it
+            metrics.SETTLEMENTS.labels(bill.hospital, bill.kind).inc()
+            metrics.SETTLED_YUAN.labels(bill.hospital, bill.kind).inc(float(bill.total))
+            metrics.COMPENSATION_YUAN.labels(bill.hospital, bill.kind).inc(float(result.compensation))
         return self._preview_message(bill, result, resolved, policy, settlement_number, settled_at)
 
     @staticmethod
@@ -329,8 +334,12 @@ class SettlementService(settlement_pb2_grpc.SettlementServiceServicer):
             settlement.refunded_by = actor
             session.flush()
             repository.add_to_member_year(session, totals.id, kind, -settlement.compensation, -1)
-            return {"settlement_number": settlement.settlement_number,
-                    "refunded_amount": money(settlement.compensation)}
+            refunded = {"settlement_number": settlement.settlement_number,
+                        "refunded_amount": money(settlement.compensation)}
+        if metrics.enabled():
+            metrics.REFUNDS.labels(hospital, kind).inc()
+            metrics.REFUNDED_YUAN.labels(hospital, kind).inc(float(refunded["refunded_amount"]))
+        return refunded
 
     # --- inpatient ---------------------------------------------------------------------------
 
