@@ -6,6 +6,8 @@ import json
 import os
 import subprocess
 import sys
+import threading
+import uuid
 from datetime import UTC, datetime, timedelta, timezone
 from decimal import Decimal
 
@@ -149,3 +151,53 @@ telemetry.shutdown()
     assert any(s["attributes"].get("db.system") == "sqlite" or s["attributes"].get("db.system.name") == "sqlite"
                for s in spans)
     assert "Tr4ce!secret" not in result.stdout
+
+
+def test_plain_postgresql_urls_mean_psycopg():
+    from services.runtime.db import normalise_url
+
+    # the form a database operator's generated secret (or a managed database) gives
+    assert normalise_url("postgresql://app:pw@ncms-identity-db-rw:5432/app") == \
+        "postgresql+psycopg://app:pw@ncms-identity-db-rw:5432/app"
+    assert normalise_url("postgres://u@h/db") == "postgresql+psycopg://u@h/db"
+    for unchanged in ("postgresql+psycopg://u@h/db", "sqlite:////var/lib/ncms/identity.sqlite3"):
+        assert normalise_url(unchanged) == unchanged
+
+
+@pytest.mark.postgresql_only
+def test_replicas_migrating_at_once_take_turns(databases):
+    """Init containers of several replicas run `ncms migrate` together during a rollout."""
+    from services.runtime.db import migrate, pending_migrations
+    from tests.support.databases import POSTGRES_ADMIN_URL
+
+    name = f"ncms_test_{uuid.uuid4().hex[:10]}_fresh"
+    admin = sa.create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    url = f"postgresql://postgres@127.0.0.1:5432/{name}"
+    failures: list[BaseException] = []
+
+    def replica() -> None:
+        db = Database(url)
+        try:
+            migrate(db, "services.identity.migrations")
+        except BaseException as exc:  # collected and reported below
+            failures.append(exc)
+        finally:
+            db.dispose()
+
+    try:
+        threads = [threading.Thread(target=replica, daemon=True) for _ in range(4)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=60)
+        assert not any(thread.is_alive() for thread in threads), "migrations deadlocked"
+        assert failures == []
+        db = Database(url)
+        assert pending_migrations(db, "services.identity.migrations") == []
+        db.dispose()
+    finally:
+        with admin.connect() as connection:
+            connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()

@@ -38,6 +38,7 @@ from sqlalchemy import (
     TypeDecorator,
     create_engine,
     event,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.pool import StaticPool
@@ -66,7 +67,17 @@ def declarative_base() -> type[DeclarativeBase]:
     return Base
 
 
+def normalise_url(url: str) -> str:
+    """The SQLAlchemy URL of ``url``: a plain ``postgresql://`` (or ``postgres://``) URL,
+    as database operators and managed databases hand them out, means psycopg 3."""
+    for prefix in ("postgresql://", "postgres://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url
+
+
 def create_database_engine(url: str, *, pool_size: int = 10) -> Engine:
+    url = normalise_url(url)
     if not url.startswith("sqlite"):
         return create_engine(url, pool_size=pool_size, max_overflow=2 * pool_size,
                              pool_pre_ping=True)
@@ -105,8 +116,8 @@ class Database:
     """One service's database: ``read()`` and ``write()`` transactions."""
 
     def __init__(self, url: str, *, pool_size: int = 10) -> None:
-        self.url = url
-        self.engine = create_database_engine(url, pool_size=pool_size)
+        self.url = normalise_url(url)
+        self.engine = create_database_engine(self.url, pool_size=pool_size)
         self.dialect = self.engine.dialect.name
         self._write_engine = (self.engine.execution_options(sqlite_begin="IMMEDIATE")
                               if self.dialect == "sqlite" else self.engine)
@@ -272,10 +283,21 @@ def _alembic_config(url: str, migrations_package: str) -> Config:
     return config
 
 
+# Any fixed number: the key of the PostgreSQL advisory lock that serialises migrations.
+MIGRATION_LOCK_KEY = 0x6E636D73  # "ncms"
+
+
 def migrate(db: Database, migrations_package: str, revision: str = "head") -> None:
-    """Bring the database to ``revision`` (default: the newest)."""
+    """Bring the database to ``revision`` (default: the newest).
+
+    Safe to run from several processes at once (replicas' init containers during a
+    rollout): on PostgreSQL they take turns on an advisory lock held for the
+    migration's transaction, and whoever comes second finds nothing left to do.
+    """
     config = _alembic_config(db.url, migrations_package)
     with db.engine.begin() as connection:
+        if connection.dialect.name == "postgresql":
+            connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK_KEY})
         config.attributes["connection"] = connection
         command.upgrade(config, revision)
 
