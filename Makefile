@@ -14,7 +14,7 @@ STAMP := $(VENV)/.installed
 # Passed to pytest, e.g. `make test ARGS="-k digest -x"`.
 ARGS ?=
 
-.PHONY: help setup run demo test test-postgres lint generate check-generated migration bench clean
+.PHONY: help setup run demo test test-postgres lint check-package generate check-generated migration bench clean
 
 help:  ## list the commands
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -44,6 +44,12 @@ test-postgres: setup  ## run the test suite against PostgreSQL (127.0.0.1:5432, 
 
 lint: setup  ## static checks
 	$(BIN)/ruff check .
+
+check-package: setup  ## install the suite into a fresh environment as the images do, and migrate
+	@rm -rf .check-package && $(PYTHON) -m venv .check-package/venv
+	.check-package/venv/bin/python -m pip install --quiet -c constraints.txt .
+	cd .check-package && NCMS_DATA_DIR=$$PWD/data venv/bin/ncms migrate && NCMS_DATA_DIR=$$PWD/data venv/bin/ncms-hospital migrate
+	@rm -rf .check-package build
 
 generate: setup  ## regenerate the Python code of protos/ after editing a .proto
 	$(BIN)/python protos/generate.py

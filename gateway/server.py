@@ -46,6 +46,9 @@ class GatewayServer(BaseApplication):
         self.cfg.set("errorlog", "-")
         self.cfg.set("loglevel", settings.log_level.lower())
         self.cfg.set("proc_name", "ncms-gateway")
+        # No runtime control socket: nothing should reconfigure a worker pool behind
+        # the operator's back, and a container's home directory is read-only.
+        self.cfg.set("control_socket_disable", True)
         self.cfg.set("post_fork", _post_fork)
         if settings.metrics_address:
             self.cfg.set("when_ready", lambda server: metrics.serve(settings.metrics_address, "gateway"))
