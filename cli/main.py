@@ -15,6 +15,7 @@ from . import (
     identity_commands,
     inpatient_commands,
     migrate_command,
+    reconcile_command,
     settlement_commands,
     up_command,
 )
@@ -63,6 +64,7 @@ cli.add_command(enrollment_commands.enrollment)
 cli.add_command(settlement_commands.settlement)
 cli.add_command(inpatient_commands.inpatient)
 cli.add_command(demo_command.demo)
+cli.add_command(reconcile_command.reconcile)
 _with_json_option(cli)
 
 

@@ -28,8 +28,12 @@ def proto_files() -> list[Path]:
 
 def generate(out_dir: Path) -> None:
     include = str(resources.files("grpc_tools") / "_proto")
+    # google/type/*.proto (google.type.Date) ship with googleapis-common-protos.
+    from google.type import date_pb2
+
+    common = str(Path(date_pb2.__file__).resolve().parents[2])
     files = [str(p.relative_to(ROOT)) for p in proto_files()]
-    args = ["protoc", f"-I{ROOT}", f"-I{include}", f"--python_out={out_dir}",
+    args = ["protoc", f"-I{ROOT}", f"-I{include}", f"-I{common}", f"--python_out={out_dir}",
             f"--pyi_out={out_dir}", f"--grpc_python_out={out_dir}", *files]
     if protoc.main(args) != 0:
         raise SystemExit("protoc failed")

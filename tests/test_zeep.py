@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 
 from tests.support.soap import ZeepHIS
-from tests.support.world import CARD, MEMBER, SPOUSE, YEAR, build, line, outpatient_call
+from tests.support.world import CARD, MEMBER, SPOUSE, build, line, outpatient_call
 from tests.test_settlement import admission, discharge
 
 
@@ -44,6 +45,11 @@ def test_every_operation_from_zeep(identity):
     stay = _rows(call("zyjsjgcx", zybh="ZYZ1"), "zyjsjg")[0]
     assert stay["bcje"] == Decimal("1111.50") and stay["qfx"] == Decimal("0.00")
     assert call("zyjstfjk", zybh="ZYZ1") is None
-    # not yet served here: reconciliation; and zysjcxjk belongs to the hospitals
-    assert call("dzjk", dzrq=f"{YEAR}-06-01", dzsj={"dzmx": []})["header"]["ErrorInfo"]["code"] in ("E9001", "E2001")
+    # reconciliation of today: the hospital lists nothing, the NCMS has the day's entries
+    today = datetime.now(timezone(timedelta(hours=8))).date().isoformat()
+    answer = call("dzjk", dzrq=today, dzsj={"dzmx": []})
+    (totals,) = _rows(answer, "dzjg")
+    assert totals["jg"] == "0" and totals["yybs"] == 0 and totals["nhbs"] == 4  # two settlements, two refunds
+    assert sorted(d["cylx"] for d in _rows(answer, "dzcy")) == ["1", "1", "4", "4"]
+    # and zysjcxjk belongs to the hospitals
     assert call("zysjcxjk", zybh="1")["header"]["ErrorInfo"]["code"] == "E1007"

@@ -1,4 +1,5 @@
-"""mzjsjk, mzjstfjk, zydjjk, zyjsjk, zyjstfjk, zyjsjgcx: settlements, served by settlement."""
+"""mzjsjk, mzjstfjk, zydjjk, zyjsjk, zyjstfjk, zyjsjgcx, dzjk: settlements and their
+reconciliation, served by settlement."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ from datetime import datetime
 from decimal import Decimal
 
 from google.protobuf import timestamp_pb2
+from google.type import date_pb2
 
 from ncms.settlement.v1 import settlement_pb2, settlement_pb2_grpc
 from services.runtime.errors import ContractError
@@ -124,5 +126,34 @@ def inpatient_result(call: Call) -> datasets.Result:
     return result_tables(found.result, tables.ZYJSJG, tables.ZYJSMX, "zybh", "zybclj")
 
 
-HANDLERS = {"mzjsjk": outpatient, "mzjstfjk": outpatient_refund, "zydjjk": admission, "zyjsjk": inpatient,
+_KINDS = {"1": settlement_pb2.SETTLEMENT_KIND_OUTPATIENT, "2": settlement_pb2.SETTLEMENT_KIND_INPATIENT}
+_JSLX = {v: k for k, v in _KINDS.items()}
+
+
+def reconcile(call: Call) -> datasets.Result:
+    """dzjk: the hospital's day against the NCMS's; read-only for settlements."""
+    text = call.text("dzrq")
+    try:
+        day = tables.DATE(text) if text else None
+    except ValueError:
+        day = None
+    if day is None:
+        raise ContractError("E2001", "dzrq: 须为日期 yyyy-MM-dd")
+    entries = [settlement_pb2.ReconcileEntry(
+        kind=_KINDS[row["jslx"]], number=row["bh"], settlement_number=_text(row.get("jsbh")),
+        business=int(row["ywlx"]), total=_text(row["zfy"]), compensation=_text(row["bcje"]))
+        for row in call.rows("dzsj")]
+    record = call.service(_settlement(call).Reconcile, settlement_pb2.ReconcileRequest(
+        date=date_pb2.Date(year=day.year, month=day.month, day=day.day), entries=entries)).reconciliation
+    totals = {"dzrq": day.isoformat(), "yybs": record.hospital_count, "nhbs": record.ncms_count,
+              "yybcje": _money(record.hospital_total), "nhbcje": _money(record.ncms_total),
+              "jg": "1" if record.agreed else "0"}
+    differences = [{"jslx": _JSLX[d.kind], "bh": d.number, "ywlx": str(d.business), "cylx": str(d.type),
+                    "yyje": _money(d.hospital_amount) if d.hospital_amount else None,
+                    "nhje": _money(d.ncms_amount) if d.ncms_amount else None, "sm": d.note}
+                   for d in record.differences]
+    return datasets.Result(((tables.DZJG, [totals]), (tables.DZCY, differences)))
+
+
+HANDLERS = {"dzjk": reconcile, "mzjsjk": outpatient, "mzjstfjk": outpatient_refund, "zydjjk": admission, "zyjsjk": inpatient,
             "zyjstfjk": inpatient_refund, "zyjsjgcx": inpatient_result}

@@ -4,12 +4,13 @@ settlements)."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 
 from sqlalchemy import (
     BigInteger,
     Boolean,
+    Date,
     ForeignKey,
     Index,
     Integer,
@@ -78,6 +79,9 @@ class Settlement(Base):
         Index("ix_settlements_number", "hospital_code", "kind", "number"),
         Index("ix_settlements_member_year", "member_id", "year"),
         Index("ix_settlements_hospital_time", "hospital_code", "settled_at"),
+        # A day's refunds (reconciliation) and a period's settlements (supervision).
+        Index("ix_settlements_hospital_refund", "hospital_code", "refunded_at"),
+        Index("ix_settlements_time", "settled_at"),
     )
 
     id: Mapped[int] = mapped_column(_ID, primary_key=True)
@@ -167,3 +171,26 @@ class MemberYear(Base):
     inpatient_total: Mapped[Decimal] = mapped_column(ScaledDecimal(2), default=Decimal("0.00"))
     outpatient_count: Mapped[int] = mapped_column(Integer, default=0)
     inpatient_count: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class Reconciliation(Base):
+    """One dzjk: what a hospital sent for a day, compared with the NCMS's records.
+
+    Kept so that the centre sees each hospital's latest reconciliations (ncms
+    reconcile); a reconciliation never changes a settlement.
+    """
+
+    __tablename__ = "reconciliations"
+    __table_args__ = (Index("ix_reconciliations_hospital_day", "hospital_code", "day"),)
+
+    id: Mapped[int] = mapped_column(_ID, primary_key=True)
+    hospital_code: Mapped[str] = mapped_column(String(32))
+    day: Mapped[date] = mapped_column(Date)  # dzrq, Beijing
+    reconciled_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    requested_by: Mapped[str] = mapped_column(String(120), default="")
+    hospital_count: Mapped[int] = mapped_column(Integer)  # yybs
+    ncms_count: Mapped[int] = mapped_column(Integer)  # nhbs
+    hospital_total: Mapped[Decimal] = mapped_column(ScaledDecimal(2))  # yybcje
+    ncms_total: Mapped[Decimal] = mapped_column(ScaledDecimal(2))  # nhbcje
+    agreed: Mapped[bool] = mapped_column(Boolean)  # jg
+    differences: Mapped[str] = mapped_column(Text, default="[]")  # JSON, as dzcy

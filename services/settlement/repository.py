@@ -5,14 +5,25 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy import and_, bindparam, insert, or_, select, update
 from sqlalchemy.orm import Session, selectinload
 
 from services.runtime.db import RawConnection
 
-from .models import Admission, MemberYear, PolicyVersion, Settlement, SettlementLine
+from . import reconciliation
+from .models import (
+    INPATIENT,
+    OUTPATIENT,
+    Admission,
+    MemberYear,
+    PolicyVersion,
+    Reconciliation,
+    Settlement,
+    SettlementLine,
+)
 
 ZERO = Decimal("0.00")
 
@@ -143,3 +154,41 @@ def year_totals_raw(connection: RawConnection, member_ids: Sequence[str],
         f"WHERE year = :year AND member_id IN ({', '.join(':' + n for n in names)})",
         {"year": year, **dict(zip(names, member_ids, strict=True))}).fetchall()
     return {row[0]: (connection.decimal_value(row[1], 2), connection.decimal_value(row[2], 2)) for row in rows}
+
+
+# --- reconciliation ----------------------------------------------------------------------
+
+JSLX = {OUTPATIENT: reconciliation.OUTPATIENT, INPATIENT: reconciliation.INPATIENT}
+
+
+def day_entries(session: Session, hospital: str, start: datetime, end: datetime) -> list[reconciliation.Entry]:
+    """The NCMS's settlements and refunds of [start, end) for a hospital, in time order."""
+    rows = session.execute(select(
+        Settlement.kind, Settlement.number, Settlement.settlement_number, Settlement.total,
+        Settlement.compensation, Settlement.settled_at, Settlement.refunded_at).where(
+        Settlement.hospital_code == hospital,
+        or_(and_(Settlement.settled_at >= start, Settlement.settled_at < end),
+            and_(Settlement.refunded_at >= start, Settlement.refunded_at < end)))).all()
+    events: list[tuple[datetime, reconciliation.Entry]] = []
+    for kind, number, settlement_number, total, compensation, settled_at, refunded_at in rows:
+        for business, at in ((reconciliation.SETTLEMENT, settled_at), (reconciliation.REFUND, refunded_at)):
+            if at is not None and start <= at < end:
+                events.append((at, reconciliation.Entry(JSLX[kind], number, business, total, compensation,
+                                                        settlement_number)))
+    return [entry for _, entry in sorted(events, key=lambda event: event[0])]
+
+
+def entry_days(session: Session, hospital: str,
+               settlement_numbers: Sequence[str]) -> dict[str, tuple[datetime, datetime | None]]:
+    """(settled_at, refunded_at) of the hospital's settlements by number."""
+    if not settlement_numbers:
+        return {}
+    return {row[0]: (row[1], row[2]) for row in session.execute(select(
+        Settlement.settlement_number, Settlement.settled_at, Settlement.refunded_at).where(
+        Settlement.hospital_code == hospital, Settlement.settlement_number.in_(list(settlement_numbers))))}
+
+
+def reconciliations(session: Session, hospital: str, day: date, limit: int) -> Sequence[Reconciliation]:
+    return session.scalars(select(Reconciliation).where(
+        Reconciliation.hospital_code == hospital, Reconciliation.day == day).order_by(
+        Reconciliation.reconciled_at.desc(), Reconciliation.id.desc()).limit(limit)).all()

@@ -16,10 +16,11 @@ import json
 import logging
 import threading
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta, timezone
 from decimal import Decimal
 
 from google.protobuf import timestamp_pb2
+from google.type import date_pb2
 from sqlalchemy.exc import IntegrityError
 
 from ncms.enrollment.v1 import enrollment_pb2
@@ -29,9 +30,9 @@ from services.runtime.auth import ROLE_ADMIN, ROLE_INTERNAL, Principal, current_
 from services.runtime.db import Database, utcnow
 from services.runtime.errors import ContractError, invalid_argument, permission_denied
 
-from . import bills, calculation, inpatient_query, repository
+from . import bills, calculation, inpatient_query, reconciliation, repository
 from .calculation import CLASS_NAMES, Line, money
-from .models import INPATIENT, OUTPATIENT, Admission, PolicyVersion, Settlement
+from .models import INPATIENT, OUTPATIENT, Admission, PolicyVersion, Reconciliation, Settlement
 from .policy import Policy, PolicyStore
 from .upstream import Resolved, Upstream
 
@@ -474,6 +475,122 @@ class SettlementService(settlement_pb2_grpc.SettlementServiceServicer):
         if remaining is not None:
             timeout = max(0.1, min(timeout, remaining - 0.1))  # answer before our caller gives up
         return inpatient_query.query(self.upstream, hospital, number, timeout)
+
+
+    # --- reconciliation (dzjk) -----------------------------------------------------------
+
+    def Reconcile(self, request, context):
+        principal = current_principal()
+        hospital = principal.hospital_for(request.hospital_code.strip())
+        principal.require_letter("FI")
+        day = calendar_day(request.date, "dzrq")
+        entries = [_reconcile_entry(entry, position) for position, entry in enumerate(request.entries, 1)]
+        start, end = day_bounds(day)
+        with self.db.read() as session:
+            ncms = repository.day_entries(session, hospital, start, end)
+            recorded = {(e.settlement_number, e.business) for e in ncms}
+            asked = sorted({e.settlement_number for e in entries
+                            if e.settlement_number and (e.settlement_number, e.business) not in recorded})
+            found = repository.entry_days(session, hospital, asked)
+        elsewhere = {}
+        for number, (settled_at, refunded_at) in found.items():
+            elsewhere[(number, reconciliation.SETTLEMENT)] = settled_at.astimezone(BEIJING).date()
+            if refunded_at is not None:
+                elsewhere[(number, reconciliation.REFUND)] = refunded_at.astimezone(BEIJING).date()
+        outcome = reconciliation.reconcile(day, entries, ncms, elsewhere)
+        actor = f"hospital:{principal.user}" if principal.user else principal.subject
+        record = Reconciliation(
+            hospital_code=hospital, day=day, requested_by=actor, hospital_count=outcome.hospital_count,
+            ncms_count=outcome.ncms_count, hospital_total=outcome.hospital_total, ncms_total=outcome.ncms_total,
+            agreed=outcome.agreed, differences=json.dumps([_difference_dict(d) for d in outcome.differences],
+                                                          ensure_ascii=False))
+        with self.db.write() as session:  # the result only; never a settlement
+            session.add(record)
+        return settlement_pb2.ReconcileResponse(reconciliation=_reconciliation_message(record))
+
+    def GetDaySummary(self, request, context):
+        principal = current_principal()
+        hospital = principal.hospital_for(request.hospital_code.strip())
+        principal.require_letter("FI")
+        day = calendar_day(request.date, "date")
+        start, end = day_bounds(day)
+        with self.db.read() as session:
+            entries = repository.day_entries(session, hospital, start, end)
+            records = repository.reconciliations(session, hospital, day, request.reconciliation_limit or 5)
+            history = [_reconciliation_message(record) for record in records]
+        lines = {}
+        for entry in entries:
+            count, total, compensation = lines.get((entry.kind, entry.business), (0, repository.ZERO, repository.ZERO))
+            lines[(entry.kind, entry.business)] = (count + 1, total + entry.total, compensation + entry.compensation)
+        return settlement_pb2.GetDaySummaryResponse(
+            lines=[settlement_pb2.DaySummaryLine(kind=_JSLX_KINDS[kind], business=int(business), count=count,
+                                                 total=money(total), compensation=money(compensation))
+                   for (kind, business), (count, total, compensation) in sorted(lines.items())],
+            net_compensation=money(reconciliation.net_compensation(entries)),
+            entries=[_entry_message(entry) for entry in entries], reconciliations=history)
+
+
+_JSLX_KINDS = {reconciliation.OUTPATIENT: settlement_pb2.SETTLEMENT_KIND_OUTPATIENT,
+               reconciliation.INPATIENT: settlement_pb2.SETTLEMENT_KIND_INPATIENT}
+_KIND_JSLX = {v: k for k, v in _JSLX_KINDS.items()}
+_BUSINESS = {settlement_pb2.BUSINESS_TYPE_SETTLEMENT: reconciliation.SETTLEMENT,
+             settlement_pb2.BUSINESS_TYPE_REFUND: reconciliation.REFUND}
+
+
+def calendar_day(value: date_pb2.Date, column: str) -> date:
+    try:
+        return date(value.year, value.month, value.day)
+    except ValueError:
+        raise ContractError("E2001", f"{column}: 须为日期 yyyy-MM-dd") from None
+
+
+def day_bounds(day: date) -> tuple[datetime, datetime]:
+    """[start, end) of a Beijing day, in UTC."""
+    start = datetime(day.year, day.month, day.day, tzinfo=BEIJING)
+    return start.astimezone(UTC), (start + timedelta(days=1)).astimezone(UTC)
+
+
+def _reconcile_entry(entry: settlement_pb2.ReconcileEntry, position: int) -> reconciliation.Entry:
+    table = "dzmx"
+    if entry.kind not in _KIND_JSLX:
+        raise bills.bad(table, position, "jslx", "须为 1(门诊) 或 2(住院)")
+    if entry.business not in _BUSINESS:
+        raise bills.bad(table, position, "ywlx", "须为 1(结算) 或 2(退费)")
+    number = entry.number.strip()
+    if not number:
+        raise bills.bad(table, position, "bh", "必填")
+    return reconciliation.Entry(
+        _KIND_JSLX[entry.kind], number, _BUSINESS[entry.business],
+        bills.decimal(entry.total, 2, table, position, "zfy", negative=True),
+        bills.decimal(entry.compensation, 2, table, position, "bcje", negative=True),
+        entry.settlement_number.strip())
+
+
+def _difference_dict(difference: reconciliation.Difference) -> dict:
+    return {"kind": difference.kind, "number": difference.number, "business": difference.business,
+            "type": difference.type, "settlement_number": difference.settlement_number,
+            "hospital_amount": None if difference.hospital_amount is None else money(difference.hospital_amount),
+            "ncms_amount": None if difference.ncms_amount is None else money(difference.ncms_amount),
+            "note": difference.note}
+
+
+def _entry_message(entry: reconciliation.Entry) -> settlement_pb2.ReconcileEntry:
+    return settlement_pb2.ReconcileEntry(
+        kind=_JSLX_KINDS[entry.kind], number=entry.number, settlement_number=entry.settlement_number,
+        business=int(entry.business), total=money(entry.total), compensation=money(entry.compensation))
+
+
+def _reconciliation_message(record: Reconciliation) -> settlement_pb2.ReconciliationRecord:
+    return settlement_pb2.ReconciliationRecord(
+        hospital_code=record.hospital_code,
+        date=date_pb2.Date(year=record.day.year, month=record.day.month, day=record.day.day),
+        reconcile_time=timestamp(record.reconciled_at), requested_by=record.requested_by,
+        hospital_count=record.hospital_count, ncms_count=record.ncms_count,
+        hospital_total=money(record.hospital_total), ncms_total=money(record.ncms_total), agreed=record.agreed,
+        differences=[settlement_pb2.ReconcileDifference(
+            kind=_JSLX_KINDS[d["kind"]], number=d["number"], business=int(d["business"]), type=d["type"],
+            hospital_amount=d["hospital_amount"] or "", ncms_amount=d["ncms_amount"] or "", note=d["note"],
+            settlement_number=d["settlement_number"]) for d in json.loads(record.differences)])
 
 
 def _required(value: str, table: str, column: str) -> str:

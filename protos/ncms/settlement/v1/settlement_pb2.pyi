@@ -1,6 +1,7 @@
 import datetime
 
 from google.protobuf import timestamp_pb2 as _timestamp_pb2
+from google.type import date_pb2 as _date_pb2
 from google.protobuf.internal import containers as _containers
 from google.protobuf.internal import enum_type_wrapper as _enum_type_wrapper
 from google.protobuf import descriptor as _descriptor
@@ -21,12 +22,34 @@ class InpatientStatus(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     INPATIENT_STATUS_UNSPECIFIED: _ClassVar[InpatientStatus]
     INPATIENT_STATUS_IN_HOSPITAL: _ClassVar[InpatientStatus]
     INPATIENT_STATUS_DISCHARGED: _ClassVar[InpatientStatus]
+
+class BusinessType(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    BUSINESS_TYPE_UNSPECIFIED: _ClassVar[BusinessType]
+    BUSINESS_TYPE_SETTLEMENT: _ClassVar[BusinessType]
+    BUSINESS_TYPE_REFUND: _ClassVar[BusinessType]
+
+class DifferenceType(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    DIFFERENCE_TYPE_UNSPECIFIED: _ClassVar[DifferenceType]
+    DIFFERENCE_TYPE_ONLY_NCMS: _ClassVar[DifferenceType]
+    DIFFERENCE_TYPE_ONLY_HOSPITAL: _ClassVar[DifferenceType]
+    DIFFERENCE_TYPE_AMOUNTS_DIFFER: _ClassVar[DifferenceType]
+    DIFFERENCE_TYPE_REFUND_MISMATCH: _ClassVar[DifferenceType]
 SETTLEMENT_KIND_UNSPECIFIED: SettlementKind
 SETTLEMENT_KIND_OUTPATIENT: SettlementKind
 SETTLEMENT_KIND_INPATIENT: SettlementKind
 INPATIENT_STATUS_UNSPECIFIED: InpatientStatus
 INPATIENT_STATUS_IN_HOSPITAL: InpatientStatus
 INPATIENT_STATUS_DISCHARGED: InpatientStatus
+BUSINESS_TYPE_UNSPECIFIED: BusinessType
+BUSINESS_TYPE_SETTLEMENT: BusinessType
+BUSINESS_TYPE_REFUND: BusinessType
+DIFFERENCE_TYPE_UNSPECIFIED: DifferenceType
+DIFFERENCE_TYPE_ONLY_NCMS: DifferenceType
+DIFFERENCE_TYPE_ONLY_HOSPITAL: DifferenceType
+DIFFERENCE_TYPE_AMOUNTS_DIFFER: DifferenceType
+DIFFERENCE_TYPE_REFUND_MISMATCH: DifferenceType
 
 class BillLine(_message.Message):
     __slots__ = ("line_number", "item_type", "item_code", "item_name", "specification", "unit", "price", "quantity", "amount", "fee_time")
@@ -405,3 +428,115 @@ class QueryInpatientResponse(_message.Message):
     total: str
     fees: _containers.RepeatedCompositeFieldContainer[BillLine]
     def __init__(self, number: _Optional[str] = ..., card: _Optional[str] = ..., member_id: _Optional[str] = ..., name: _Optional[str] = ..., admit_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., department: _Optional[str] = ..., diagnosis: _Optional[str] = ..., diagnosis_name: _Optional[str] = ..., status: _Optional[_Union[InpatientStatus, str]] = ..., total: _Optional[str] = ..., fees: _Optional[_Iterable[_Union[BillLine, _Mapping]]] = ...) -> None: ...
+
+class ReconcileEntry(_message.Message):
+    __slots__ = ("kind", "number", "settlement_number", "business", "total", "compensation")
+    KIND_FIELD_NUMBER: _ClassVar[int]
+    NUMBER_FIELD_NUMBER: _ClassVar[int]
+    SETTLEMENT_NUMBER_FIELD_NUMBER: _ClassVar[int]
+    BUSINESS_FIELD_NUMBER: _ClassVar[int]
+    TOTAL_FIELD_NUMBER: _ClassVar[int]
+    COMPENSATION_FIELD_NUMBER: _ClassVar[int]
+    kind: SettlementKind
+    number: str
+    settlement_number: str
+    business: BusinessType
+    total: str
+    compensation: str
+    def __init__(self, kind: _Optional[_Union[SettlementKind, str]] = ..., number: _Optional[str] = ..., settlement_number: _Optional[str] = ..., business: _Optional[_Union[BusinessType, str]] = ..., total: _Optional[str] = ..., compensation: _Optional[str] = ...) -> None: ...
+
+class ReconcileRequest(_message.Message):
+    __slots__ = ("hospital_code", "date", "entries")
+    HOSPITAL_CODE_FIELD_NUMBER: _ClassVar[int]
+    DATE_FIELD_NUMBER: _ClassVar[int]
+    ENTRIES_FIELD_NUMBER: _ClassVar[int]
+    hospital_code: str
+    date: _date_pb2.Date
+    entries: _containers.RepeatedCompositeFieldContainer[ReconcileEntry]
+    def __init__(self, hospital_code: _Optional[str] = ..., date: _Optional[_Union[_date_pb2.Date, _Mapping]] = ..., entries: _Optional[_Iterable[_Union[ReconcileEntry, _Mapping]]] = ...) -> None: ...
+
+class ReconcileDifference(_message.Message):
+    __slots__ = ("kind", "number", "business", "type", "hospital_amount", "ncms_amount", "note", "settlement_number")
+    KIND_FIELD_NUMBER: _ClassVar[int]
+    NUMBER_FIELD_NUMBER: _ClassVar[int]
+    BUSINESS_FIELD_NUMBER: _ClassVar[int]
+    TYPE_FIELD_NUMBER: _ClassVar[int]
+    HOSPITAL_AMOUNT_FIELD_NUMBER: _ClassVar[int]
+    NCMS_AMOUNT_FIELD_NUMBER: _ClassVar[int]
+    NOTE_FIELD_NUMBER: _ClassVar[int]
+    SETTLEMENT_NUMBER_FIELD_NUMBER: _ClassVar[int]
+    kind: SettlementKind
+    number: str
+    business: BusinessType
+    type: DifferenceType
+    hospital_amount: str
+    ncms_amount: str
+    note: str
+    settlement_number: str
+    def __init__(self, kind: _Optional[_Union[SettlementKind, str]] = ..., number: _Optional[str] = ..., business: _Optional[_Union[BusinessType, str]] = ..., type: _Optional[_Union[DifferenceType, str]] = ..., hospital_amount: _Optional[str] = ..., ncms_amount: _Optional[str] = ..., note: _Optional[str] = ..., settlement_number: _Optional[str] = ...) -> None: ...
+
+class ReconciliationRecord(_message.Message):
+    __slots__ = ("hospital_code", "date", "reconcile_time", "requested_by", "hospital_count", "ncms_count", "hospital_total", "ncms_total", "agreed", "differences")
+    HOSPITAL_CODE_FIELD_NUMBER: _ClassVar[int]
+    DATE_FIELD_NUMBER: _ClassVar[int]
+    RECONCILE_TIME_FIELD_NUMBER: _ClassVar[int]
+    REQUESTED_BY_FIELD_NUMBER: _ClassVar[int]
+    HOSPITAL_COUNT_FIELD_NUMBER: _ClassVar[int]
+    NCMS_COUNT_FIELD_NUMBER: _ClassVar[int]
+    HOSPITAL_TOTAL_FIELD_NUMBER: _ClassVar[int]
+    NCMS_TOTAL_FIELD_NUMBER: _ClassVar[int]
+    AGREED_FIELD_NUMBER: _ClassVar[int]
+    DIFFERENCES_FIELD_NUMBER: _ClassVar[int]
+    hospital_code: str
+    date: _date_pb2.Date
+    reconcile_time: _timestamp_pb2.Timestamp
+    requested_by: str
+    hospital_count: int
+    ncms_count: int
+    hospital_total: str
+    ncms_total: str
+    agreed: bool
+    differences: _containers.RepeatedCompositeFieldContainer[ReconcileDifference]
+    def __init__(self, hospital_code: _Optional[str] = ..., date: _Optional[_Union[_date_pb2.Date, _Mapping]] = ..., reconcile_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., requested_by: _Optional[str] = ..., hospital_count: _Optional[int] = ..., ncms_count: _Optional[int] = ..., hospital_total: _Optional[str] = ..., ncms_total: _Optional[str] = ..., agreed: _Optional[bool] = ..., differences: _Optional[_Iterable[_Union[ReconcileDifference, _Mapping]]] = ...) -> None: ...
+
+class ReconcileResponse(_message.Message):
+    __slots__ = ("reconciliation",)
+    RECONCILIATION_FIELD_NUMBER: _ClassVar[int]
+    reconciliation: ReconciliationRecord
+    def __init__(self, reconciliation: _Optional[_Union[ReconciliationRecord, _Mapping]] = ...) -> None: ...
+
+class GetDaySummaryRequest(_message.Message):
+    __slots__ = ("hospital_code", "date", "reconciliation_limit")
+    HOSPITAL_CODE_FIELD_NUMBER: _ClassVar[int]
+    DATE_FIELD_NUMBER: _ClassVar[int]
+    RECONCILIATION_LIMIT_FIELD_NUMBER: _ClassVar[int]
+    hospital_code: str
+    date: _date_pb2.Date
+    reconciliation_limit: int
+    def __init__(self, hospital_code: _Optional[str] = ..., date: _Optional[_Union[_date_pb2.Date, _Mapping]] = ..., reconciliation_limit: _Optional[int] = ...) -> None: ...
+
+class DaySummaryLine(_message.Message):
+    __slots__ = ("kind", "business", "count", "total", "compensation")
+    KIND_FIELD_NUMBER: _ClassVar[int]
+    BUSINESS_FIELD_NUMBER: _ClassVar[int]
+    COUNT_FIELD_NUMBER: _ClassVar[int]
+    TOTAL_FIELD_NUMBER: _ClassVar[int]
+    COMPENSATION_FIELD_NUMBER: _ClassVar[int]
+    kind: SettlementKind
+    business: BusinessType
+    count: int
+    total: str
+    compensation: str
+    def __init__(self, kind: _Optional[_Union[SettlementKind, str]] = ..., business: _Optional[_Union[BusinessType, str]] = ..., count: _Optional[int] = ..., total: _Optional[str] = ..., compensation: _Optional[str] = ...) -> None: ...
+
+class GetDaySummaryResponse(_message.Message):
+    __slots__ = ("lines", "net_compensation", "entries", "reconciliations")
+    LINES_FIELD_NUMBER: _ClassVar[int]
+    NET_COMPENSATION_FIELD_NUMBER: _ClassVar[int]
+    ENTRIES_FIELD_NUMBER: _ClassVar[int]
+    RECONCILIATIONS_FIELD_NUMBER: _ClassVar[int]
+    lines: _containers.RepeatedCompositeFieldContainer[DaySummaryLine]
+    net_compensation: str
+    entries: _containers.RepeatedCompositeFieldContainer[ReconcileEntry]
+    reconciliations: _containers.RepeatedCompositeFieldContainer[ReconciliationRecord]
+    def __init__(self, lines: _Optional[_Iterable[_Union[DaySummaryLine, _Mapping]]] = ..., net_compensation: _Optional[str] = ..., entries: _Optional[_Iterable[_Union[ReconcileEntry, _Mapping]]] = ..., reconciliations: _Optional[_Iterable[_Union[ReconciliationRecord, _Mapping]]] = ...) -> None: ...

@@ -86,6 +86,16 @@ class SettlementServiceStub:
                 request_serializer=ncms_dot_settlement_dot_v1_dot_settlement__pb2.QueryInpatientRequest.SerializeToString,
                 response_deserializer=ncms_dot_settlement_dot_v1_dot_settlement__pb2.QueryInpatientResponse.FromString,
                 _registered_method=True)
+        self.Reconcile = channel.unary_unary(
+                '/ncms.settlement.v1.SettlementService/Reconcile',
+                request_serializer=ncms_dot_settlement_dot_v1_dot_settlement__pb2.ReconcileRequest.SerializeToString,
+                response_deserializer=ncms_dot_settlement_dot_v1_dot_settlement__pb2.ReconcileResponse.FromString,
+                _registered_method=True)
+        self.GetDaySummary = channel.unary_unary(
+                '/ncms.settlement.v1.SettlementService/GetDaySummary',
+                request_serializer=ncms_dot_settlement_dot_v1_dot_settlement__pb2.GetDaySummaryRequest.SerializeToString,
+                response_deserializer=ncms_dot_settlement_dot_v1_dot_settlement__pb2.GetDaySummaryResponse.FromString,
+                _registered_method=True)
 
 
 class SettlementServiceServicer:
@@ -165,6 +175,24 @@ class SettlementServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def Reconcile(self, request, context):
+        """dzjk 对账: compares what the hospital recorded on a day with the NCMS's own
+        settlements and refunds of that day (Beijing time), and records the result. It
+        never changes a settlement. Letter F or I (the hospital's own day), or admin.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetDaySummary(self, request, context):
+        """The NCMS side of a hospital's day (counts and sums by kind and business) and the
+        hospital's latest reconciliations of that day. Admin, internal, or the
+        hospital's own user with letter F or I.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_SettlementServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -212,6 +240,16 @@ def add_SettlementServiceServicer_to_server(servicer, server):
                     servicer.QueryInpatient,
                     request_deserializer=ncms_dot_settlement_dot_v1_dot_settlement__pb2.QueryInpatientRequest.FromString,
                     response_serializer=ncms_dot_settlement_dot_v1_dot_settlement__pb2.QueryInpatientResponse.SerializeToString,
+            ),
+            'Reconcile': grpc.unary_unary_rpc_method_handler(
+                    servicer.Reconcile,
+                    request_deserializer=ncms_dot_settlement_dot_v1_dot_settlement__pb2.ReconcileRequest.FromString,
+                    response_serializer=ncms_dot_settlement_dot_v1_dot_settlement__pb2.ReconcileResponse.SerializeToString,
+            ),
+            'GetDaySummary': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetDaySummary,
+                    request_deserializer=ncms_dot_settlement_dot_v1_dot_settlement__pb2.GetDaySummaryRequest.FromString,
+                    response_serializer=ncms_dot_settlement_dot_v1_dot_settlement__pb2.GetDaySummaryResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -464,6 +502,60 @@ class SettlementService:
             '/ncms.settlement.v1.SettlementService/QueryInpatient',
             ncms_dot_settlement_dot_v1_dot_settlement__pb2.QueryInpatientRequest.SerializeToString,
             ncms_dot_settlement_dot_v1_dot_settlement__pb2.QueryInpatientResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def Reconcile(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/ncms.settlement.v1.SettlementService/Reconcile',
+            ncms_dot_settlement_dot_v1_dot_settlement__pb2.ReconcileRequest.SerializeToString,
+            ncms_dot_settlement_dot_v1_dot_settlement__pb2.ReconcileResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetDaySummary(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/ncms.settlement.v1.SettlementService/GetDaySummary',
+            ncms_dot_settlement_dot_v1_dot_settlement__pb2.GetDaySummaryRequest.SerializeToString,
+            ncms_dot_settlement_dot_v1_dot_settlement__pb2.GetDaySummaryResponse.FromString,
             options,
             channel_credentials,
             insecure,
