@@ -16,6 +16,7 @@ from . import (
     inpatient_commands,
     migrate_command,
     reconcile_command,
+    report_command,
     settlement_commands,
     up_command,
 )
@@ -65,6 +66,7 @@ cli.add_command(settlement_commands.settlement)
 cli.add_command(inpatient_commands.inpatient)
 cli.add_command(demo_command.demo)
 cli.add_command(reconcile_command.reconcile)
+cli.add_command(report_command.report)
 _with_json_option(cli)
 
 

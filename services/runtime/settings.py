@@ -80,6 +80,8 @@ class Settings(BaseSettings):
     # data_dir/policies), and whether a year without one uses the shipped default policy.
     policy_dir: Path | None = None
     policy_default_fallback: bool = True
+    # Supervision: the rules file (default: the shipped rules.yaml).
+    supervision_rules: Path | None = None
 
     # Gateway (the legacy SOAP front door).
     # The address hospitals use, published as the WSDL's soap:address (behind a proxy

@@ -105,6 +105,10 @@ class Upstream:
         _, _, identity = self._stubs()
         return self._call(identity.GetHospital, identity_pb2.GetHospitalRequest(code=hospital)).hospital.level
 
+    def hospitals(self) -> list[identity_pb2.Hospital]:
+        _, _, identity = self._stubs()
+        return list(self._call(identity.ListHospitals, identity_pb2.ListHospitalsRequest()).hospitals)
+
     def hospital_endpoint(self, hospital: str) -> identity_pb2.GetHospitalEndpointResponse:
         _, _, identity = self._stubs()
         return self._call(identity.GetHospitalEndpoint, identity_pb2.GetHospitalEndpointRequest(code=hospital))
