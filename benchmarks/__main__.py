@@ -11,6 +11,7 @@ BENCHMARKS = {
     "catalog": "benchmarks.catalog_bench",
     "enrollment": "benchmarks.enrollment_bench",
     "settlement": "benchmarks.settlement_bench",
+    "supervision": "benchmarks.supervision_bench",
 }
 
 

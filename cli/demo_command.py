@@ -199,11 +199,27 @@ def run_walkthrough(ctx: Context, data_dir: Path) -> None:
     walk.title("zyjsjgcx 住院结算结果查询: the HIS shows the patient the compensation")
     reply = walk.call("zyjsjgcx", zybh=zybh)
     show_tables(reply, "zyjsjg", "zyjsmx")
+    stay = reply.rows("zyjsjg")[0]
+
+    walk.title("dzjk 对账: at the end of the day the HIS lists what it settled; the NCMS compares")
+    settled = again.rows("mzjsjg")[0]
+    today = started.date().isoformat()
+    reply = walk.call("dzjk", dzrq=today, dzsj={"dzmx": [
+        [("jslx", "1"), ("bh", mzbh), ("jsbh", settled["jsbh"]), ("ywlx", "1"), ("zfy", settled["zfy"]),
+         ("bcje", settled["bcje"])],
+        [("jslx", "1"), ("bh", mzbh), ("jsbh", settled["jsbh"]), ("ywlx", "2"), ("zfy", settled["zfy"]),
+         ("bcje", settled["bcje"])],
+        [("jslx", "2"), ("bh", zybh), ("jsbh", stay["jsbh"]), ("ywlx", "1"), ("zfy", stay["zfy"]),
+         ("bcje", stay["bcje"])]]})
+    show_tables(reply, "dzjg", "dzcy")
+    click.echo("     (differences: this HIS listed only this run's calls; the NCMS has the whole day's)")
 
     click.echo("")
     click.echo("done. The NCMS's view of these calls:")
     click.echo(f"  .venv/bin/ncms settlement show --hospital {DEMO_HOSPITAL} --mzbh {mzbh}")
     click.echo(f"  .venv/bin/ncms settlement show --hospital {DEMO_HOSPITAL} --zybh {zybh}")
+    click.echo(f"  .venv/bin/ncms reconcile --hospital {DEMO_HOSPITAL} --date {today}")
+    click.echo(f"  .venv/bin/ncms report --period {started:%Y-%m} --out report")
     click.echo(f"  .venv/bin/ncms audit --hospital {DEMO_HOSPITAL} --limit 12")
 
 

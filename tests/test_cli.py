@@ -151,7 +151,7 @@ def test_up_starts_the_suite_with_demo_data_and_stops_on_ctrl_c(tmp_path: Path):
         for _ in range(2):
             walked = subprocess.run([*NCMS, "demo"], env=env, capture_output=True, text=True, timeout=120)
             assert walked.returncode == 0, walked.stdout + walked.stderr
-            assert walked.stdout.count("← DataSet") == 4 and "refused" not in walked.stdout
+            assert walked.stdout.count("← DataSet") == 5 and "refused" not in walked.stdout
             assert "ljfy 155.60" in walked.stdout and "147.82" in walked.stdout  # 五保: 95% of 155.60
         inpatient = subprocess.run([*NCMS, "inpatient", "query", "--hospital", "450200001", "--zybh",
                                     "ZY-DEMO-0001", "--json"], env=env, capture_output=True, text=True, timeout=60)

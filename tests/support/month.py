@@ -16,7 +16,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import insert, select
 
 from services.runtime.db import Database
 from services.settlement.models import Admission, PolicyVersion, Settlement, SettlementLine
@@ -172,11 +172,28 @@ class Writer:
                     "self_pay": line.amount if not line.ncms_code else Decimal("0.00"),
                     "class_self_pay": Decimal("0.00"),
                     "eligible": Decimal("0.00") if not line.ncms_code else line.amount})
+        if self.db.dialect == "postgresql":
+            self._copy(settlements, lines)
+            return
         with self.db.write() as session:
             session.execute(insert(Settlement), settlements)
             session.execute(insert(SettlementLine), lines)
-            if self.db.dialect == "postgresql":  # explicit ids: move the sequence past them
-                session.execute(select(func.setval("settlements_id_seq", self.next_id - 1)))
+
+    def _copy(self, settlements: list[dict], lines: list[dict]) -> None:
+        """PostgreSQL's bulk path, for a province's month."""
+        connection = self.db.engine.raw_connection()
+        try:
+            with connection.cursor() as cursor:
+                for table, rows in (("settlements", settlements), ("settlement_lines", lines)):
+                    columns = list(rows[0])
+                    with cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
+                        for row in rows:
+                            copy.write_row([row[c] for c in columns])
+                # explicit ids: move the sequence past them
+                cursor.execute("SELECT setval('settlements_id_seq', %s)", (self.next_id - 1,))
+            connection.commit()
+        finally:
+            connection.close()
 
     def admit(self, hospital: str, number: str, member_id: str, admitted_at: datetime) -> None:
         """An admission still in hospital (registered, never settled)."""
