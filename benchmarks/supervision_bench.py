@@ -132,11 +132,15 @@ def run(url: str, args) -> None:
         idle = peak_kib(settlement_pid)
 
         baseline = bare_scan_seconds(url)
-        started = time.perf_counter()
         counts: dict[str, int] = {}
-        for finding in stub.ListFindings(supervision_pb2.ListFindingsRequest(period=PERIOD), timeout=3600):
-            counts[finding.rule_code] = counts.get(finding.rule_code, 0) + 1
-        rules_seconds = time.perf_counter() - started
+        per_rule: dict[str, float] = {}
+        for rule in stub.ListRules(supervision_pb2.ListRulesRequest()).rules:
+            started = time.perf_counter()
+            for finding in stub.ListFindings(supervision_pb2.ListFindingsRequest(
+                    period=PERIOD, rule_codes=[rule.code]), timeout=3600):
+                counts[finding.rule_code] = counts.get(finding.rule_code, 0) + 1
+            per_rule[rule.code] = time.perf_counter() - started
+        rules_seconds = sum(per_rule.values())
         started = time.perf_counter()
         report = stub.GetReport(supervision_pb2.GetReportRequest(period=PERIOD), timeout=3600)
         report_seconds = time.perf_counter() - started
@@ -152,8 +156,9 @@ def run(url: str, args) -> None:
             raise RuntimeError("ncms report failed")
         findings_total = sum(counts.values())
         print(f"{'bare aggregate scan of the month (baseline)':<46} {baseline:8.1f} s")
-        print(f"{'all rules (ListFindings, streamed)':<46} {rules_seconds:8.1f} s   {findings_total:,} findings "
+        print(f"{'all rules (ListFindings, streamed, one by one)':<46} {rules_seconds:8.1f} s   {findings_total:,} findings "
               f"({', '.join(f'{k} {v:,}' for k, v in sorted(counts.items()))})")
+        print("  per rule: " + ", ".join(f"{code} {seconds:.1f} s" for code, seconds in per_rule.items()))
         print(f"{'report figures (GetReport)':<46} {report_seconds:8.1f} s   {len(report.hospitals)} hospitals, "
               f"{len(report.trend):,} trend points")
         print(f"{'ncms report end to end (CSV + HTML)':<46} {command_seconds:8.1f} s   "
