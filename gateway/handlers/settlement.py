@@ -3,7 +3,6 @@ reconciliation, served by settlement."""
 
 from __future__ import annotations
 
-from datetime import datetime
 from decimal import Decimal
 
 from google.protobuf import timestamp_pb2
@@ -11,6 +10,7 @@ from google.type import date_pb2
 
 from ncms.settlement.v1 import settlement_pb2, settlement_pb2_grpc
 from services.runtime.errors import ContractError
+from services.runtime.timestamps import timestamp
 
 from .. import datasets, tables
 from ..calls import Call
@@ -19,13 +19,6 @@ from ..calls import Call
 def _settlement(call: Call) -> settlement_pb2_grpc.SettlementServiceStub:
     return call.backends.stub("settlement", settlement_pb2_grpc.SettlementServiceStub)
 
-
-def timestamp(value: datetime | None) -> timestamp_pb2.Timestamp | None:
-    if value is None:
-        return None
-    stamp = timestamp_pb2.Timestamp()
-    stamp.FromDatetime(value)
-    return stamp
 
 
 def local_time(stamp: timestamp_pb2.Timestamp) -> str:

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from ncms.catalog.v1 import catalog_pb2, catalog_pb2_grpc
 from services.runtime import service_main
-from services.runtime.clients import remote_token_verifier
-from services.runtime.grpc_server import RunningServer, ServiceBinding, create_server
+from services.runtime.grpc_server import RunningServer, ServiceBinding
 from services.runtime.settings import Settings
 
 from .service import CatalogService
@@ -16,13 +15,9 @@ MIGRATIONS = "services.catalog.migrations"
 
 def build(settings: Settings, listen: str | None = None) -> RunningServer:
     db = service_main.open_database(settings, "catalog", MIGRATIONS)
-    verifier, identity_channel = remote_token_verifier(settings.identity_address)
-    running = create_server(
-        [ServiceBinding(SERVICE_NAME, catalog_pb2_grpc.add_CatalogServiceServicer_to_server,
-                        CatalogService(db))],
-        listen or settings.listen_address_of("catalog"), verifier=verifier,
-        max_workers=settings.grpc_max_workers)
-    running.on_stop(identity_channel.close)
+    running = service_main.serve_with_identity_tokens(settings, "catalog", listen, [
+        ServiceBinding(SERVICE_NAME, catalog_pb2_grpc.add_CatalogServiceServicer_to_server,
+                       CatalogService(db))])
     running.on_stop(db.dispose)
     return running
 

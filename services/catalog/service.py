@@ -12,7 +12,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
-from google.protobuf import timestamp_pb2
 from sqlalchemy import bindparam, insert, update
 from sqlalchemy.orm import Session
 
@@ -20,6 +19,7 @@ from ncms.catalog.v1 import catalog_pb2, catalog_pb2_grpc
 from services.runtime.auth import ROLE_ADMIN, ROLE_INTERNAL, current_principal
 from services.runtime.db import Database, utcnow
 from services.runtime.errors import ContractError, FieldViolation, invalid_argument, not_found
+from services.runtime.timestamps import timestamp
 
 from . import importing, mapping, repository
 from .models import DRUG, SERVICE, HospitalItem, HospitalItemEvent, NcmsItem
@@ -45,13 +45,6 @@ def kind_of(value: int) -> str:
         raise invalid_argument("kind", "ITEM_KIND_DRUG or ITEM_KIND_SERVICE")
     return KINDS[value]
 
-
-def timestamp(value: datetime | None) -> timestamp_pb2.Timestamp | None:
-    if value is None:
-        return None
-    stamp = timestamp_pb2.Timestamp()
-    stamp.FromDatetime(value)
-    return stamp
 
 
 def text(value: Decimal | None) -> str:

@@ -46,6 +46,7 @@ from services.runtime.errors import (
     unauthenticated,
 )
 from services.runtime.settings import Settings
+from services.runtime.timestamps import timestamp
 
 from . import audit, repository
 from .audit import AuditLog, AuditUnavailable
@@ -76,13 +77,6 @@ CLIENT_NAME = re.compile(r"^[a-z0-9][a-z0-9._-]{0,63}$")
 ADMIN_CLIENT = "ncms-admin"
 GATEWAY_CLIENT = "ncms-gateway"
 
-
-def timestamp(value) -> timestamp_pb2.Timestamp | None:
-    if value is None:
-        return None
-    stamp = timestamp_pb2.Timestamp()
-    stamp.FromDatetime(value)
-    return stamp
 
 
 def secret_hash(secret: str) -> str:

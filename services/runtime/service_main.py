@@ -8,8 +8,9 @@ import sys
 from collections.abc import Callable
 
 from . import metrics, telemetry
+from .clients import remote_token_verifier
 from .db import Database, migrate, pending_migrations
-from .grpc_server import RunningServer
+from .grpc_server import RunningServer, ServiceBinding, create_server
 from .logging import configure_logging
 from .settings import ConfigurationError, Settings, load_settings
 
@@ -29,6 +30,17 @@ def open_database(settings: Settings, service: str, migrations_package: str) -> 
                 f"the {service} database lacks {len(pending)} migration(s); "
                 f"run `ncms migrate {service}` first")
     return db
+
+
+def serve_with_identity_tokens(settings: Settings, service: str, listen: str | None,
+                               bindings: list[ServiceBinding]) -> RunningServer:
+    """The server of a service whose callers present tokens signed by identity (checked
+    with identity's published keys); the channel to identity closes with the server."""
+    verifier, identity_channel = remote_token_verifier(settings.identity_address)
+    running = create_server(bindings, listen or settings.listen_address_of(service), verifier=verifier,
+                            max_workers=settings.grpc_max_workers)
+    running.on_stop(identity_channel.close)
+    return running
 
 
 def run(service: str, build: Callable[[Settings, str | None], RunningServer],

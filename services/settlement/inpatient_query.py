@@ -12,12 +12,12 @@ from __future__ import annotations
 from decimal import Decimal, InvalidOperation
 
 import grpc
-from google.protobuf import timestamp_pb2
 
 from gateway import client, tables
 from ncms.settlement.v1 import settlement_pb2
 from services.runtime import digest
 from services.runtime.errors import DomainError
+from services.runtime.timestamps import timestamp
 
 from .upstream import Upstream
 
@@ -61,11 +61,7 @@ def query(upstream: Upstream, hospital: str, number: str, timeout: float) -> set
 
 
 def _time(text: str | None):
-    if not text:
-        return None
-    stamp = timestamp_pb2.Timestamp()
-    stamp.FromDatetime(tables.parse_timestamp(text))
-    return stamp
+    return timestamp(tables.parse_timestamp(text)) if text else None
 
 
 def _amount(text: str | None) -> str:

@@ -11,8 +11,7 @@ from ncms.settlement.v1 import (
     supervision_pb2_grpc,
 )
 from services.runtime import service_main
-from services.runtime.clients import remote_token_verifier
-from services.runtime.grpc_server import RunningServer, ServiceBinding, create_server
+from services.runtime.grpc_server import RunningServer, ServiceBinding
 from services.runtime.settings import Settings
 
 from .policy import PolicyStore
@@ -33,17 +32,13 @@ def build(settings: Settings, listen: str | None = None) -> RunningServer:
     log.info("policies from %s (a year without a file: %s)", settings.policies_path,
              "the default policy" if settings.policy_default_fallback else "no policy, E4006")
     upstream = Upstream(settings)
-    verifier, identity_channel = remote_token_verifier(settings.identity_address)
-    running = create_server(
-        [ServiceBinding(SERVICE_NAME, settlement_pb2_grpc.add_SettlementServiceServicer_to_server,
-                        SettlementService(db, policies, upstream,
-                                          hospital_timeout=settings.hospital_call_timeout_seconds)),
-         ServiceBinding(SUPERVISION_NAME, supervision_pb2_grpc.add_SupervisionServiceServicer_to_server,
-                        SupervisionService(db, upstream, settings.supervision_rules))],
-        listen or settings.listen_address_of("settlement"), verifier=verifier,
-        max_workers=settings.grpc_max_workers)
+    running = service_main.serve_with_identity_tokens(settings, "settlement", listen, [
+        ServiceBinding(SERVICE_NAME, settlement_pb2_grpc.add_SettlementServiceServicer_to_server,
+                       SettlementService(db, policies, upstream,
+                                         hospital_timeout=settings.hospital_call_timeout_seconds)),
+        ServiceBinding(SUPERVISION_NAME, supervision_pb2_grpc.add_SupervisionServiceServicer_to_server,
+                       SupervisionService(db, upstream, settings.supervision_rules))])
     running.on_stop(upstream.close)
-    running.on_stop(identity_channel.close)
     running.on_stop(db.dispose)
     return running
 

@@ -29,6 +29,7 @@ from services.runtime import metrics
 from services.runtime.auth import ROLE_ADMIN, ROLE_INTERNAL, Principal, current_principal
 from services.runtime.db import Database, utcnow
 from services.runtime.errors import ContractError, invalid_argument, permission_denied
+from services.runtime.timestamps import timestamp
 
 from . import bills, calculation, inpatient_query, reconciliation, repository
 from .calculation import CLASS_NAMES, Line, money
@@ -46,13 +47,6 @@ PREFIX = {OUTPATIENT: "MZ", INPATIENT: "ZY"}
 MAIN_TABLE = {OUTPATIENT: "mzzb", INPATIENT: "zyzb"}
 LINE_TABLE = {OUTPATIENT: "mzmx", INPATIENT: "zymx"}
 
-
-def timestamp(value: datetime | None) -> timestamp_pb2.Timestamp | None:
-    if value is None:
-        return None
-    stamp = timestamp_pb2.Timestamp()
-    stamp.FromDatetime(value)
-    return stamp
 
 
 def moment(stamp: timestamp_pb2.Timestamp, table: str, column: str) -> datetime:
