@@ -12,14 +12,11 @@ from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 from ncms.identity.v1 import identity_pb2, identity_pb2_grpc
 from services.runtime import digest
-from services.runtime.clients import ClientCredentials, identity_channel, with_token
+from services.runtime.clients import ClientCredentials, identity_channel
 
+from . import gateway_bench
+from .gateway_bench import ADMIN_SECRET, GATEWAY_SECRET, PASSWORD
 from .harness import Components, compare, free_port, ratio_line
-
-ADMIN_SECRET = "bench-admin-secret-0123456789abcdefghij"
-GATEWAY_SECRET = "bench-gateway-secret-0123456789abcdefghij"
-PASSWORD = "Bench#2026pw"
-
 
 # Both measured calls use the same client stack: one channel, the gateway's token as
 # call metadata, a deadline.
@@ -45,14 +42,7 @@ def authenticate_call(address: str, request: bytes):
 
 
 def prepare(address: str) -> identity_pb2.AuthenticateRequest:
-    channel = identity_channel(address)
-    admin = identity_pb2_grpc.IdentityServiceStub(with_token(channel, ClientCredentials(
-        identity_pb2_grpc.IdentityServiceStub(channel), "ncms-admin", ADMIN_SECRET).token))
-    key = admin.CreateHospital(identity_pb2.CreateHospitalRequest(
-        code="450200001", name="bench", level=2)).signing_key
-    admin.CreateUser(identity_pb2.CreateUserRequest(
-        hospital_code="450200001", name="his01", password=PASSWORD,
-        allowed_ips=["127.0.0.0/8"], permissions="CDEFGHIJ"))
+    key = gateway_bench.prepare(address)
     params = {"yydm": "450200001", "yh": "his01", "kl": PASSWORD, "chzh": "45020000100001"}
     message = digest.canonical_message("chryxxjk", params)
     request = identity_pb2.AuthenticateRequest(
@@ -60,7 +50,6 @@ def prepare(address: str) -> identity_pb2.AuthenticateRequest:
         operation="chryxxjk", digest_message=message,
         digest=digest.compute(key, digest.HMAC_SHA256, message))
     authenticate_call(address, request.SerializeToString())()  # the first call pays argon2
-    channel.close()
     return request
 
 
