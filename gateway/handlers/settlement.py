@@ -20,7 +20,6 @@ def _settlement(call: Call) -> settlement_pb2_grpc.SettlementServiceStub:
     return call.backends.stub("settlement", settlement_pb2_grpc.SettlementServiceStub)
 
 
-
 def local_time(stamp: timestamp_pb2.Timestamp) -> str:
     """yyyy-MM-dd HH:mm:ss in Beijing time (a string, so no client shifts its zone)."""
     return stamp.ToDatetime(tzinfo=tables.BEIJING).strftime("%Y-%m-%d %H:%M:%S")

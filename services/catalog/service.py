@@ -46,7 +46,6 @@ def kind_of(value: int) -> str:
     return KINDS[value]
 
 
-
 def text(value: Decimal | None) -> str:
     return "" if value is None else format(value, "f")
 

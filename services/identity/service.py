@@ -78,7 +78,6 @@ ADMIN_CLIENT = "ncms-admin"
 GATEWAY_CLIENT = "ncms-gateway"
 
 
-
 def secret_hash(secret: str) -> str:
     return hashlib.sha256(secret.encode("utf-8")).hexdigest()
 

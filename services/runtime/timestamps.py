@@ -1,4 +1,4 @@
-"""Datetimes to and from protobuf ``Timestamp`` messages, for every service's messages."""
+"""Datetimes as protobuf ``Timestamp`` messages, one conversion for every service."""
 
 from __future__ import annotations
 

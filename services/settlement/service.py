@@ -48,7 +48,6 @@ MAIN_TABLE = {OUTPATIENT: "mzzb", INPATIENT: "zyzb"}
 LINE_TABLE = {OUTPATIENT: "mzmx", INPATIENT: "zymx"}
 
 
-
 def moment(stamp: timestamp_pb2.Timestamp, table: str, column: str) -> datetime:
     if not stamp.seconds and not stamp.nanos:
         raise ContractError("E2001", f"表{table} 第1行 列{column}: 必填")
