@@ -78,6 +78,14 @@ ADMIN_CLIENT = "ncms-admin"
 GATEWAY_CLIENT = "ncms-gateway"
 
 
+def _name_free(session: Session, hospital_id: int, name: str, *, for_update: bool = False) -> User | None:
+    """The deleted user of that name (its row is reused), or None; a live one is E1103."""
+    existing = repository.user_by_name(session, hospital_id, name, for_update=for_update)
+    if existing is not None and existing.state != DELETED:
+        raise ContractError("E1103")
+    return existing
+
+
 def secret_hash(secret: str) -> str:
     return hashlib.sha256(secret.encode("utf-8")).hexdigest()
 
@@ -322,15 +330,11 @@ class IdentityService(identity_pb2_grpc.IdentityServiceServicer):
                 raise ContractError("E1006")
             ips = (parse_ip_list(split_list(request.allowed_ips), "yxfwip")
                    if request.allowed_ips.strip() else requester.allowed_ips)
-            existing = repository.user_by_name(session, hospital.id, name)
-            if existing is not None and existing.state != DELETED:
-                raise ContractError("E1103")
+            _name_free(session, hospital.id, name)  # refuse before the slow hash
         check_strength(name, request.password)
         password_hash = self.checker.hasher.hash(request.password)
         with self._changing() as session:
-            existing = repository.user_by_name(session, hospital.id, name, for_update=True)
-            if existing is not None and existing.state != DELETED:
-                raise ContractError("E1103")
+            existing = _name_free(session, hospital.id, name, for_update=True)
             user = self._put_user(session, hospital, existing, name, password_hash, ips, wanted,
                                   state=PENDING, requested_by=principal.user)
             message = self._user_message(user, hospital.code)
@@ -480,16 +484,12 @@ class IdentityService(identity_pb2_grpc.IdentityServiceServicer):
             raise invalid_argument("allowed_ips", "at least one IP address or CIDR range")
         with self.db.read() as session:
             hospital = self._hospital(session, request.hospital_code.strip())
-            existing = repository.user_by_name(session, hospital.id, name)
-            if existing is not None and existing.state != DELETED:
-                raise ContractError("E1103")
+            _name_free(session, hospital.id, name)  # refuse before the slow hash
         check_strength(name, request.password)
         password_hash = self.checker.hasher.hash(request.password)
         with self._changing() as session:
             hospital = self._hospital(session, request.hospital_code.strip())
-            existing = repository.user_by_name(session, hospital.id, name, for_update=True)
-            if existing is not None and existing.state != DELETED:
-                raise ContractError("E1103")
+            existing = _name_free(session, hospital.id, name, for_update=True)
             user = self._put_user(session, hospital, existing, name, password_hash, ips, letters,
                                   state=ACTIVE, requested_by="")
             message = self._user_message(user, hospital.code)
