@@ -2,10 +2,15 @@
 same server stack (the same gunicorn workers), and the gateway's added latency.
 
     python -m benchmarks gateway [--duration 5] [--processes 2] [--threads 4] [--rounds 3]
+                                 [--ceiling-round-trips 2]
 
 The authenticated call is yhklxgjk with the new password equal to the old one: the
 full path of every legacy call (SOAP parse, digest message, Authenticate with its
 audit, one call to the owning service, the answer "E1102"), without changing data.
+
+Measured in the same rounds, the ceiling of that shape: the echo after two empty gRPC
+round trips to the identity process (health Checks), no work at all. No gateway that
+makes those two calls can beat that ratio on the machine that measured it.
 """
 
 from __future__ import annotations
@@ -35,11 +40,14 @@ PASSWORD = "Bench#2026pw"
 NAMESPACE = "urn:ncms:his:v1"
 
 
-def echo_call(url: str):
+def echo_call(url: str, operation: str = "echo"):
+    """The bare spyne ``echo``, or ``relay``: the echo after the round trips of
+    NCMS_BENCH_RELAY_TO (benchmarks/gateway_server.py)."""
     body = (b'<?xml version="1.0" encoding="utf-8"?><soap:Envelope '
             b'xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/"><soap:Body>'
-            b'<echo xmlns="urn:ncms:bench"><text>ping</text></echo></soap:Body></soap:Envelope>')
-    return soap_post(url.replace("NcmsService.asmx", "Echo.asmx"), body, "urn:ncms:bench/echo", b"ping")
+            b'<%s xmlns="urn:ncms:bench"><text>ping</text></%s></soap:Body></soap:Envelope>'
+            % (operation.encode(), operation.encode()))
+    return soap_post(url.replace("NcmsService.asmx", "Echo.asmx"), body, f"urn:ncms:bench/{operation}", b"ping")
 
 
 def legacy_call(url: str, body: bytes):
@@ -78,13 +86,17 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--processes", type=int, default=2)
     parser.add_argument("--threads", type=int, default=4)
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--ceiling-round-trips", type=int, default=2,
+                        help="empty round trips to identity in the ceiling's echo (default 2: "
+                             "Authenticate and the operation's call)")
     args = parser.parse_args(argv)
     identity_address = f"127.0.0.1:{free_port()}"
     gateway_address = f"127.0.0.1:{free_port()}"
     url = f"http://{gateway_address}/NcmsService.asmx"
     load = dict(duration=args.duration, processes=args.processes, threads=args.threads)
     with Components(NCMS_ADMIN_CLIENT_SECRET=ADMIN_SECRET, NCMS_GATEWAY_CLIENT_SECRET=GATEWAY_SECRET,
-                    NCMS_IDENTITY_ADDRESS=identity_address, NCMS_GATEWAY_ADDRESS=gateway_address) as components:
+                    NCMS_IDENTITY_ADDRESS=identity_address, NCMS_GATEWAY_ADDRESS=gateway_address,
+                    NCMS_BENCH_RELAY_TO=",".join([identity_address] * args.ceiling_round_trips)) as components:
         components.start("services.identity", identity_address)
         key = prepare(identity_address)
         gateway = subprocess.Popen([sys.executable, "-m", "benchmarks.gateway_server",
@@ -102,6 +114,9 @@ def main(argv: list[str] | None = None) -> None:
         result = compare(("bare spyne echo (same workers)", (__name__, "echo_call", {"url": url})),
                          ("authenticated legacy call (yhklxgjk)",
                           (__name__, "legacy_call", {"url": url, "body": signed_body(key)})),
+                         ceiling=(f"echo + {args.ceiling_round_trips} empty gRPC round trip"
+                                  f"{'' if args.ceiling_round_trips == 1 else 's'} to identity",
+                                  (__name__, "echo_call", {"url": url, "operation": "relay"})),
                          rounds=args.rounds, server_pid=identity_pid, **load)
         after = {pid: cpu_seconds(pid) for pid in workers}
         print(result.baseline.line())
@@ -112,7 +127,7 @@ def main(argv: list[str] | None = None) -> None:
               f"{result.subject.percentile(50) - result.baseline.percentile(50):6.2f} ms   p99 "
               f"{result.subject.percentile(99) - result.baseline.percentile(99):6.2f} ms")
         print(spread_line(before, after))
-
+        print("\n".join(result.ceiling_lines("ceiling of the call's shape / bare echo")))
 
 def _wait_http(url: str, process: subprocess.Popen, timeout: float = 60) -> None:
     import urllib.request

@@ -1,6 +1,11 @@
 """The gateway as production serves it (gunicorn, same settings), with one addition
-for the benchmark: a bare spyne echo service at /Echo.asmx, so that the baseline
-runs on exactly the same server stack in the same processes.
+for the benchmark: a bare spyne service at /Echo.asmx, so that the baselines run on
+exactly the same server stack in the same processes:
+
+- ``echo``: the text back;
+- ``relay``: the text back after one empty gRPC health Check to each address of
+  NCMS_BENCH_RELAY_TO (comma-separated, in order): the round trips a legacy call
+  makes, without their work; its rate is the ceiling of any gateway making them.
 
     python -m benchmarks.gateway_server --listen 127.0.0.1:PORT
 """
@@ -8,22 +13,53 @@ runs on exactly the same server stack in the same processes.
 from __future__ import annotations
 
 import argparse
+import os
+import threading
 
+from grpc_health.v1 import health_pb2, health_pb2_grpc
 from spyne import Application, ServiceBase, Unicode, rpc
 from spyne.protocol.soap import Soap11
 from spyne.server.wsgi import WsgiApplication
 
 from gateway.app import GatewayApp
 from gateway.server import GatewayServer
+from services.runtime.clients import open_channel
 from services.runtime.logging import configure_logging
 from services.runtime.settings import load_settings
 
 ECHO_PATH = "/echo.asmx"
 
 
+class Upstreams:
+    """Health stubs for NCMS_BENCH_RELAY_TO, opened in the worker that uses them."""
+
+    stubs: list | None = None
+    check = health_pb2.HealthCheckRequest()
+    lock = threading.Lock()
+
+    @classmethod
+    def call_each(cls) -> None:
+        with cls.lock:
+            if cls.stubs is None:
+                cls.stubs = cls._open()
+        for stub in cls.stubs:
+            stub.Check(cls.check, timeout=5)
+
+    @staticmethod
+    def _open() -> list:
+        addresses = [a for a in os.environ.get("NCMS_BENCH_RELAY_TO", "").split(",") if a]
+        channels = {address: open_channel(address) for address in dict.fromkeys(addresses)}
+        return [health_pb2_grpc.HealthStub(channels[address]) for address in addresses]
+
+
 class EchoService(ServiceBase):
     @rpc(Unicode, _returns=Unicode)
     def echo(ctx, text):
+        return text
+
+    @rpc(Unicode, _returns=Unicode)
+    def relay(ctx, text):
+        Upstreams.call_each()
         return text
 
 

@@ -125,22 +125,33 @@ class Comparison:
     subject: Result
     baseline_cpu_us: float
     subject_cpu_us: float
+    ceiling: Result | None = None
 
     @property
     def ratio(self) -> float:
         return self.subject.rate / self.baseline.rate if self.baseline.rate else 0.0
 
+    def ceiling_lines(self, label: str) -> list[str]:
+        """The ceiling's figures, its ratio to the baseline and the subject's share of it."""
+        if self.ceiling is None:
+            return []
+        return [self.ceiling.line(),
+                ratio_line(label, self.ceiling.rate, self.baseline.rate)
+                + f"   (the subject reaches {self.subject.rate / (self.ceiling.rate or 1):.0%} of it)"]
+
 
 def compare(baseline: tuple[str, tuple], subject: tuple[str, tuple], *, server_pid: int | None = None,
-            rounds: int = 3, **load) -> Comparison:
-    """Measure baseline and subject alternately ``rounds`` times; keep each one's median round.
+            rounds: int = 3, ceiling: tuple[str, tuple] | None = None, **load) -> Comparison:
+    """Measure baseline and subject (and ``ceiling``, when given: the same shape of call
+    without its work) alternately ``rounds`` times; keep each one's median round.
 
     Alternating cancels slow drifts of the machine (other load, CPU frequency); the
     median drops a disturbed round.
     """
-    runs: dict[str, list[tuple[Result, float]]] = {"baseline": [], "subject": []}
+    measured = {"baseline": baseline, "subject": subject, **({"ceiling": ceiling} if ceiling else {})}
+    runs: dict[str, list[tuple[Result, float]]] = {key: [] for key in measured}
     for _ in range(rounds):
-        for key, (name, spec) in (("baseline", baseline), ("subject", subject)):
+        for key, (name, spec) in measured.items():
             before = cpu_seconds(server_pid) if server_pid else 0.0
             result = measure(name, spec, **load)
             used = (cpu_seconds(server_pid) - before) if server_pid else 0.0
@@ -152,7 +163,7 @@ def compare(baseline: tuple[str, tuple], subject: tuple[str, tuple], *, server_p
 
     base, base_cpu = median_run("baseline")
     subj, subj_cpu = median_run("subject")
-    return Comparison(base, subj, base_cpu, subj_cpu)
+    return Comparison(base, subj, base_cpu, subj_cpu, median_run("ceiling")[0] if ceiling else None)
 
 
 def ratio_line(label: str, value: float, baseline: float, goal: float | None = None) -> str:
@@ -178,8 +189,11 @@ class Components:
         self.processes: list[subprocess.Popen] = []
 
     def start(self, module: str, address: str, **environment: str) -> None:
-        process = subprocess.Popen([sys.executable, "-m", module],
-                                   env={**self.environment, **environment})
+        self.start_command(["-m", module], address, **environment)
+
+    def start_command(self, arguments: list[str], address: str, **environment: str) -> None:
+        """``python ARGUMENTS``, once it answers gRPC health checks at ``address``."""
+        process = subprocess.Popen([sys.executable, *arguments], env={**self.environment, **environment})
         self.processes.append(process)
         wait_for_health(address, process)
 

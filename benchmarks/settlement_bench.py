@@ -9,6 +9,12 @@ Every call settles a new bill (a new mzbh) of a random member among --members,
 all components run as processes on SQLite (or NCMS_*_DATABASE_URL), as `ncms up` runs
 them. Goals: ≥ 0.25× the echo through the gateway, ≥ 0.3× the empty call through
 gRPC, p99 under 50 ms at half of peak.
+
+Beside them, the ceilings of the call's shape, measured in the same rounds: a server on
+the services' bootstrap that only makes a settlement's two upstream calls (empty
+health Checks to enrollment and catalog; benchmarks/relay_server.py), and through the
+gateway, the echo after an empty round trip to identity and one to that relay. No
+implementation making those calls beats those ratios on the machine that measured them.
 """
 
 from __future__ import annotations
@@ -32,7 +38,7 @@ from ncms.settlement.v1 import settlement_pb2, settlement_pb2_grpc
 from services.enrollment.records import COLUMNS
 from services.runtime.clients import ClientCredentials, identity_channel, open_channel, with_token
 
-from . import gateway_bench
+from . import gateway_bench, relay_server
 from .harness import Components, compare, free_port, measure, ratio_line, soap_post
 
 BEIJING = timezone(timedelta(hours=8))
@@ -143,14 +149,21 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--members", type=int, default=2000)
     args = parser.parse_args(argv)
     addresses = {name: f"127.0.0.1:{free_port()}" for name in
-                 ("identity", "catalog", "enrollment", "settlement", "gateway")}
+                 ("identity", "catalog", "enrollment", "settlement", "gateway", "relay")}
     url = f"http://{addresses['gateway']}/NcmsService.asmx"
     load = dict(duration=args.duration, processes=args.processes, threads=args.threads)
     environment = {f"NCMS_{name.upper()}_ADDRESS": address for name, address in addresses.items()}
     with Components(NCMS_ADMIN_CLIENT_SECRET=gateway_bench.ADMIN_SECRET,
-                    NCMS_GATEWAY_CLIENT_SECRET=gateway_bench.GATEWAY_SECRET, **environment) as components:
+                    NCMS_GATEWAY_CLIENT_SECRET=gateway_bench.GATEWAY_SECRET,
+                    NCMS_BENCH_RELAY_TO=f"{addresses['identity']},{addresses['relay']}",
+                    **environment) as components:
         for service in ("identity", "catalog", "enrollment", "settlement"):
             components.start(f"services.{service}", addresses[service])
+        # The shape without the work: a server on the same bootstrap that only makes a
+        # settlement's two upstream calls (enrollment, catalog), for the ceilings below.
+        components.start_command(["-m", "benchmarks.relay_server", "--listen", addresses["relay"],
+                                  "--to", f"{addresses['enrollment']},{addresses['catalog']}"],
+                                 addresses["relay"])
         key, secret = prepare(addresses, args.members)
         gateway = subprocess.Popen([sys.executable, "-m", "benchmarks.gateway_server", "--listen",
                                     addresses["gateway"]], env=components.environment)
@@ -166,20 +179,26 @@ def main(argv: list[str] | None = None) -> None:
             ("SettleOutpatient over gRPC", (__name__, "grpc_settle_call", {
                 "address": addresses["settlement"], "identity_address": addresses["identity"], "secret": secret,
                 "members": args.members})),
+            ceiling=("relay making the 2 upstream calls, no work",
+                     (relay_server.__name__, "relay_call", {"address": addresses["relay"]})),
             server_pid=settlement_pid, rounds=args.rounds, **load)
         print(through_grpc.baseline.line())
         print(through_grpc.subject.line() + f"   settlement CPU {through_grpc.subject_cpu_us:.0f} µs/call")
         print(ratio_line("ratio gRPC settlement / empty call", through_grpc.subject.rate,
                          through_grpc.baseline.rate, goal=0.3))
+        print("\n".join(through_grpc.ceiling_lines("ceiling over gRPC / empty call")))
         through_gateway = compare(
             ("bare SOAP echo (same gunicorn workers)", (gateway_bench.__name__, "echo_call", {"url": url})),
             ("mzjsjk through the gateway", (__name__, "gateway_settle_call", {
                 "url": url, "key": key, "members": args.members})),
+            ceiling=("echo + Authenticate's and the relay's round trips",
+                     (gateway_bench.__name__, "echo_call", {"url": url, "operation": "relay"})),
             rounds=args.rounds, **load)
         print(through_gateway.baseline.line())
         print(through_gateway.subject.line())
         print(ratio_line("ratio gateway settlement / bare echo", through_gateway.subject.rate,
                          through_gateway.baseline.rate, goal=0.25))
+        print("\n".join(through_gateway.ceiling_lines("ceiling through the gateway / bare echo")))
         for label, spec, peak in (
                 ("mzjsjk through the gateway", (__name__, "gateway_settle_call",
                                                 {"url": url, "key": key, "members": args.members}),
