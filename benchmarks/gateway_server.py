@@ -16,16 +16,16 @@ import argparse
 import os
 import threading
 
-from grpc_health.v1 import health_pb2, health_pb2_grpc
 from spyne import Application, ServiceBase, Unicode, rpc
 from spyne.protocol.soap import Soap11
 from spyne.server.wsgi import WsgiApplication
 
 from gateway.app import GatewayApp
 from gateway.server import GatewayServer
-from services.runtime.clients import open_channel
 from services.runtime.logging import configure_logging
 from services.runtime.settings import load_settings
+
+from .relay_server import check_each, health_stubs
 
 ECHO_PATH = "/echo.asmx"
 
@@ -34,22 +34,14 @@ class Upstreams:
     """Health stubs for NCMS_BENCH_RELAY_TO, opened in the worker that uses them."""
 
     stubs: list | None = None
-    check = health_pb2.HealthCheckRequest()
     lock = threading.Lock()
 
     @classmethod
     def call_each(cls) -> None:
         with cls.lock:
             if cls.stubs is None:
-                cls.stubs = cls._open()
-        for stub in cls.stubs:
-            stub.Check(cls.check, timeout=5)
-
-    @staticmethod
-    def _open() -> list:
-        addresses = [a for a in os.environ.get("NCMS_BENCH_RELAY_TO", "").split(",") if a]
-        channels = {address: open_channel(address) for address in dict.fromkeys(addresses)}
-        return [health_pb2_grpc.HealthStub(channels[address]) for address in addresses]
+                cls.stubs = health_stubs([a for a in os.environ.get("NCMS_BENCH_RELAY_TO", "").split(",") if a])
+        check_each(cls.stubs)
 
 
 class EchoService(ServiceBase):

@@ -23,20 +23,30 @@ from services.runtime.settings import load_settings
 
 SERVICE = "ncms.bench.v1.Relay"
 METHOD = f"/{SERVICE}/Call"
+_CHECK = health_pb2.HealthCheckRequest()
 
 
 def _identity(data: bytes) -> bytes:
     return data
 
 
+def health_stubs(addresses: list[str]) -> list[health_pb2_grpc.HealthStub]:
+    """A health stub per address, in order; one channel per distinct address."""
+    channels = {address: open_channel(address) for address in dict.fromkeys(addresses)}
+    return [health_pb2_grpc.HealthStub(channels[address]) for address in addresses]
+
+
+def check_each(stubs: list[health_pb2_grpc.HealthStub]) -> None:
+    """One empty round trip through each stub, in order."""
+    for stub in stubs:
+        stub.Check(_CHECK, timeout=5)
+
+
 def relay_handler(upstreams: list[str]) -> grpc.GenericRpcHandler:
-    channels = {address: open_channel(address) for address in dict.fromkeys(upstreams)}
-    stubs = [health_pb2_grpc.HealthStub(channels[address]) for address in upstreams]
-    check = health_pb2.HealthCheckRequest()
+    stubs = health_stubs(upstreams)
 
     def call(request: bytes, context: grpc.ServicerContext) -> bytes:
-        for stub in stubs:
-            stub.Check(check, timeout=5)
+        check_each(stubs)
         return b""
 
     return grpc.method_handlers_generic_handler(SERVICE, {
