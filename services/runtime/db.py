@@ -18,7 +18,7 @@ import functools
 import importlib.resources
 import re
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -35,11 +35,13 @@ from sqlalchemy import (
     Engine,
     MetaData,
     Numeric,
+    Table,
     TypeDecorator,
     create_engine,
     event,
     text,
 )
+from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.pool import StaticPool
 
@@ -184,7 +186,7 @@ class Database:
                 implicit = self.is_sqlite and single_statement
                 if self.is_sqlite and not implicit:  # the driver autocommits: be explicit
                     cursor.execute("BEGIN IMMEDIATE" if write else "BEGIN")
-                yield RawConnection(cursor, self.is_sqlite)
+                yield RawConnection(cursor, self.engine.dialect)
                 if not implicit:
                     self._end(connection, cursor, commit=write)
             except BaseException:
@@ -194,6 +196,16 @@ class Database:
             finally:
                 cursor.close()
                 connection.close()
+
+    @contextlib.contextmanager
+    def raw_in(self, session: Session) -> Iterator[RawConnection]:
+        """The hot statements of a ``write()`` block, on its own transaction but without
+        the ORM's cost per statement (see ``raw``); the block still commits or rolls back."""
+        cursor = session.connection().connection.cursor()
+        try:
+            yield RawConnection(cursor, self.engine.dialect)
+        finally:
+            cursor.close()
 
     def _end(self, connection, cursor, *, commit: bool) -> None:
         if self.is_sqlite:
@@ -213,9 +225,18 @@ _NAMED_PARAMETER = re.compile(r"(?<![:\w]):(\w+)")
 class RawConnection:
     """A DBAPI cursor with ``:name`` parameters on every backend and UTC times."""
 
-    def __init__(self, cursor, is_sqlite: bool) -> None:
+    def __init__(self, cursor, dialect: Dialect) -> None:
         self.cursor = cursor
-        self.is_sqlite = is_sqlite
+        self.dialect = dialect
+        self.is_sqlite = dialect.name == "sqlite"
+
+    def bind(self, table: Table, values: dict) -> dict:
+        """``values`` of ``table``'s columns as SQLAlchemy would send them: converted by
+        the columns' types (exact decimals, UTC times), so that rows written here read
+        back through the models exactly like rows the ORM wrote."""
+        processors = _bind_processors(table, self.dialect)
+        return {name: value if value is None or processors.get(name) is None else processors[name](value)
+                for name, value in values.items()}
 
     def sql(self, text: str) -> str:
         return text if self.is_sqlite else _pyformat(text)
@@ -228,6 +249,18 @@ class RawConnection:
     def executemany(self, text: str, rows: list[dict]) -> None:
         with _span(text, self.is_sqlite):
             self.cursor.executemany(self.sql(text), rows)
+
+    def insert(self, table: Table, rows: list[dict], *, skip_existing: bool = False) -> None:
+        """INSERT ``rows`` (each with the same columns) into ``table``, converted by
+        ``bind``; ``skip_existing``: a row that would violate a unique key is left out."""
+        if rows:
+            text = _insert_text(table.name, tuple(rows[0])) + (" ON CONFLICT DO NOTHING" if skip_existing else "")
+            self.executemany(text, [self.bind(table, row) for row in rows])
+
+    def insert_returning(self, table: Table, values: dict, column: str):
+        """INSERT one row into ``table``; its value of ``column`` (e.g. a generated id)."""
+        return self.execute(f"{_insert_text(table.name, tuple(values))} RETURNING {column}",
+                            self.bind(table, values)).fetchone()[0]
 
     def time_parameter(self, value: datetime) -> datetime | str:
         return time_parameter(value, sqlite=self.is_sqlite)
@@ -266,6 +299,17 @@ def _span(text: str, is_sqlite: bool):
     return telemetry.tracer(__name__).start_as_current_span(
         statement.split(" ", 1)[0].upper(), kind=SpanKind.CLIENT,
         attributes={"db.system": "sqlite" if is_sqlite else "postgresql", "db.statement": statement})
+
+
+@functools.lru_cache(maxsize=64)
+def _bind_processors(table: Table, dialect: Dialect) -> dict[str, Callable | None]:
+    return {column.name: column.type.dialect_impl(dialect).bind_processor(dialect) for column in table.columns}
+
+
+@functools.lru_cache(maxsize=64)
+def _insert_text(table: str, columns: tuple[str, ...]) -> str:
+    return (f"INSERT INTO {table} ({', '.join(columns)}) "  # noqa: S608 (names from the models)
+            f"VALUES ({', '.join(':' + column for column in columns)})")
 
 
 @functools.lru_cache(maxsize=256)

@@ -1,4 +1,5 @@
-"""Queries on the settlement's tables. Functions take a session and never commit."""
+"""Queries on the settlement's tables. Functions take a session (on the hot path of a
+settlement, a RawConnection on the session's transaction) and never commit."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import and_, bindparam, insert, or_, select, update
+from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from services.runtime.db import RawConnection
@@ -41,62 +42,57 @@ class Totals:
 
 
 _MEMBER_YEARS = MemberYear.__table__
-# Built once: these run on every settlement.
-_LOCK_MEMBER_YEAR = (
-    select(_MEMBER_YEARS.c.id, _MEMBER_YEARS.c.outpatient_total, _MEMBER_YEARS.c.inpatient_total)
-    .where(_MEMBER_YEARS.c.member_id == bindparam("member_id"), _MEMBER_YEARS.c.year == bindparam("year"))
-    .with_for_update())
+_SETTLEMENTS = Settlement.__table__
+_SETTLEMENT_LINES = SettlementLine.__table__
+
+# These run on every settlement, inside its write() transaction, as raw statements
+# (Database.raw_in): the ORM's cost per statement was most of the transaction's.
+_MEMBER_YEAR = ("SELECT id, outpatient_total, inpatient_total FROM member_years "
+                "WHERE member_id = :member_id AND year = :year")
 
 
-def lock_member_year(session: Session, member_id: str, year: int) -> Totals:
+def lock_member_year(sql: RawConnection, member_id: str, year: int) -> Totals:
     """The member's year row, created if missing, locked until the transaction ends.
 
     On PostgreSQL a row lock (SELECT ... FOR UPDATE); on SQLite the write transaction
     already holds the database's only write lock, which serialises just as well.
     """
+    query = _MEMBER_YEAR if sql.is_sqlite else _MEMBER_YEAR + " FOR UPDATE"
     parameters = {"member_id": member_id, "year": year}
-    row = session.execute(_LOCK_MEMBER_YEAR, parameters).first()
+    row = sql.execute(query, parameters).fetchone()
     if row is None:
         values = {"member_id": member_id, "year": year, "outpatient_total": ZERO, "inpatient_total": ZERO,
                   "outpatient_count": 0, "inpatient_count": 0}
-        if session.bind.dialect.name == "postgresql":
-            from sqlalchemy.dialects.postgresql import insert as pg_insert
-
-            session.execute(pg_insert(_MEMBER_YEARS).values(**values).on_conflict_do_nothing())
-        else:
-            session.execute(insert(_MEMBER_YEARS).values(**values))
-        row = session.execute(_LOCK_MEMBER_YEAR, parameters).one()
-    return Totals(row[0], row[1], row[2])
+        # skip_existing: on PostgreSQL a concurrent first settlement of the member may
+        # have made the row meanwhile (the insert waits for it, then leaves it).
+        sql.insert(_MEMBER_YEARS, [values], skip_existing=True)
+        row = sql.execute(query, parameters).fetchone()
+    return Totals(row[0], sql.decimal_value(row[1], 2), sql.decimal_value(row[2], 2))
 
 
-def add_to_member_year(session: Session, member_year_id: int, kind: str, amount: Decimal, count: int) -> None:
-    total, counter = _MEMBER_YEARS.c[f"{kind}_total"], _MEMBER_YEARS.c[f"{kind}_count"]
-    session.execute(update(_MEMBER_YEARS).where(_MEMBER_YEARS.c.id == member_year_id)
-                    .values({total: total + amount, counter: counter + count}))
+def add_to_member_year(sql: RawConnection, member_year_id: int, kind: str, amount: Decimal, count: int) -> None:
+    total, counter = f"{kind}_total", f"{kind}_count"
+    sql.execute(f"UPDATE member_years SET {total} = {total} + :amount, "  # noqa: S608 (kind is ours)
+                f"{counter} = {counter} + :count WHERE id = :id",
+                {"amount": sql.bind(_MEMBER_YEARS, {total: amount})[total], "count": count, "id": member_year_id})
 
 
-_SETTLEMENTS = Settlement.__table__
-
-
-_IN_FORCE_DIGEST = select(_SETTLEMENTS.c.settlement_number, _SETTLEMENTS.c.request_digest).where(
-    _SETTLEMENTS.c.hospital_code == bindparam("hospital"), _SETTLEMENTS.c.kind == bindparam("kind"),
-    _SETTLEMENTS.c.number == bindparam("number"), _SETTLEMENTS.c.refunded_at.is_(None))
-
-
-def in_force_digest(session: Session, hospital: str, kind: str, number: str) -> tuple[str, str] | None:
+def in_force_digest(sql: RawConnection, hospital: str, kind: str, number: str) -> tuple[str, str] | None:
     """(settlement number, request digest) of the settlement in force, if any."""
-    row = session.execute(_IN_FORCE_DIGEST, {"hospital": hospital, "kind": kind, "number": number}).first()
+    row = sql.execute("SELECT settlement_number, request_digest FROM settlements WHERE hospital_code = :hospital "
+                      "AND kind = :kind AND number = :number AND refunded_at IS NULL",
+                      {"hospital": hospital, "kind": kind, "number": number}).fetchone()
     return None if row is None else (row[0], row[1])
 
 
-def insert_settlement(session: Session, values: dict, lines: list[dict], prefix: str, day: str) -> str:
+def insert_settlement(sql: RawConnection, values: dict, lines: list[dict], prefix: str, day: str) -> str:
     """Insert a settlement and its lines; returns its settlement number (jsbh):
     prefix, the day (Beijing) and the row's id."""
-    settlement_id = session.execute(insert(_SETTLEMENTS).returning(_SETTLEMENTS.c.id),
-                                    {**values, "settlement_number": uuid.uuid4().hex}).scalar_one()
+    settlement_id = sql.insert_returning(_SETTLEMENTS, {**values, "settlement_number": uuid.uuid4().hex}, "id")
     number = f"{prefix}{day}{settlement_id:010d}"
-    session.execute(update(_SETTLEMENTS).where(_SETTLEMENTS.c.id == settlement_id).values(settlement_number=number))
-    session.execute(insert(SettlementLine.__table__), [{**line, "settlement_id": settlement_id} for line in lines])
+    sql.execute("UPDATE settlements SET settlement_number = :number WHERE id = :id",
+                {"number": number, "id": settlement_id})
+    sql.insert(_SETTLEMENT_LINES, [{**line, "settlement_id": settlement_id} for line in lines])
     return number
 
 

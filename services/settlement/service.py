@@ -173,10 +173,10 @@ class SettlementService(settlement_pb2_grpc.SettlementServiceServicer):
             return self._preview_message(bill, result, resolved, policy)
         policy_id = self._policy_version_id(policy, bill.year)
         actor = f"hospital:{principal.user}" if principal.user else principal.subject
-        # The write path runs on every settlement: Core statements, no ORM unit of work.
-        with self.db.write() as session:
-            totals = repository.lock_member_year(session, bill.member_id, bill.year)
-            existing = repository.in_force_digest(session, bill.hospital, bill.kind, bill.number)
+        # The write path runs on every settlement: raw statements on the transaction.
+        with self.db.write() as session, self.db.raw_in(session) as sql:
+            totals = repository.lock_member_year(sql, bill.member_id, bill.year)
+            existing = repository.in_force_digest(sql, bill.hospital, bill.kind, bill.number)
             if existing is not None:
                 settlement_number, digest = existing
                 if digest != bill.digest:
@@ -188,10 +188,10 @@ class SettlementService(settlement_pb2_grpc.SettlementServiceServicer):
             result = self._compute(bill, category, policy, resolved, year_total)
             settled_at = utcnow()
             settlement_number = repository.insert_settlement(
-                session, self._settlement_row(bill, category, result, policy_id, year_total, actor, settled_at),
+                sql, self._settlement_row(bill, category, result, policy_id, year_total, actor, settled_at),
                 self._line_rows(bill, resolved, result), PREFIX[bill.kind],
                 settled_at.astimezone(BEIJING).strftime("%Y%m%d"))
-            repository.add_to_member_year(session, totals.id, bill.kind, result.compensation, 1)
+            repository.add_to_member_year(sql, totals.id, bill.kind, result.compensation, 1)
         if metrics.enabled():  # committed: count it
             metrics.SETTLEMENTS.labels(bill.hospital, bill.kind).inc()
             metrics.SETTLED_YUAN.labels(bill.hospital, bill.kind).inc(float(bill.total))
@@ -316,18 +316,18 @@ class SettlementService(settlement_pb2_grpc.SettlementServiceServicer):
         if not number:
             raise ContractError("E2001", "编号必填")
         actor = f"hospital:{principal.user}" if principal.user else principal.subject
-        with self.db.write() as session:
+        with self.db.write() as session, self.db.raw_in(session) as sql:
             settlement = repository.settlement_in_force(session, hospital, kind, number, for_update=True)
             if settlement is None:
                 history = repository.settlements_of(session, hospital, kind, number)
                 if not history:
                     raise ContractError("E4002", number)
                 raise ContractError("E4003", f"{number} (结算编号 {history[0].settlement_number})")
-            totals = repository.lock_member_year(session, settlement.member_id, settlement.year)
+            totals = repository.lock_member_year(sql, settlement.member_id, settlement.year)
             settlement.refunded_at = utcnow()
             settlement.refunded_by = actor
             session.flush()
-            repository.add_to_member_year(session, totals.id, kind, -settlement.compensation, -1)
+            repository.add_to_member_year(sql, totals.id, kind, -settlement.compensation, -1)
             refunded = {"settlement_number": settlement.settlement_number,
                         "refunded_amount": money(settlement.compensation)}
         if metrics.enabled():
