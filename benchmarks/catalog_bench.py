@@ -115,7 +115,8 @@ def resolve_call(address: str, identity_address: str, hospitals: int, per_hospit
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(prog="python -m benchmarks catalog", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m benchmarks catalog", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--items", type=int, default=100_000, help="hospital items in all")
     parser.add_argument("--hospitals", type=int, default=10)
     parser.add_argument("--ncms-items", type=int, default=20_000)

@@ -54,7 +54,8 @@ def prepare(address: str) -> identity_pb2.AuthenticateRequest:
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(prog="python -m benchmarks identity", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m benchmarks identity", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--duration", type=float, default=5.0)
     parser.add_argument("--processes", type=int, default=2)
     parser.add_argument("--threads", type=int, default=4)

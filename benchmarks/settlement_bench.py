@@ -141,7 +141,8 @@ def gateway_settle_call(url: str, key: str, members: int):
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(prog="python -m benchmarks settlement", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m benchmarks settlement", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--duration", type=float, default=5.0)
     parser.add_argument("--processes", type=int, default=2)
     parser.add_argument("--threads", type=int, default=4)
