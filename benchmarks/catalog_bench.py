@@ -24,7 +24,7 @@ import sqlalchemy as sa
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 from ncms.catalog.v1 import catalog_pb2, catalog_pb2_grpc
-from services.runtime.clients import ClientCredentials, identity_channel, open_channel, with_token
+from runtime.clients import ClientCredentials, identity_channel, open_channel, with_token
 
 from . import gateway_bench
 from .harness import Components, compare, free_port, ratio_line

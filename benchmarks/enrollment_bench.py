@@ -31,8 +31,8 @@ from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 from ncms.enrollment.v1 import enrollment_pb2, enrollment_pb2_grpc
 from ncms.identity.v1 import identity_pb2_grpc
+from runtime.clients import ClientCredentials, identity_channel, open_channel
 from services.enrollment.records import COLUMNS
-from services.runtime.clients import ClientCredentials, identity_channel, open_channel
 
 from . import gateway_bench
 from .harness import Components, compare, free_port, ratio_line, soap_post

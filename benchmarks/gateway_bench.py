@@ -21,7 +21,7 @@ import sys
 import time
 
 from ncms.identity.v1 import identity_pb2, identity_pb2_grpc
-from services.runtime.clients import ClientCredentials, identity_channel, with_token
+from runtime.clients import ClientCredentials, identity_channel, with_token
 
 from .harness import (
     Components,
@@ -68,8 +68,8 @@ def prepare(identity_address: str) -> str:
 
 
 def signed_body(key: str) -> bytes:
-    from gateway.operations import BY_NAME
-    from services.runtime import digest
+    from legacy import digest
+    from legacy.operations import BY_NAME
 
     params = {"yydm": "450200001", "yh": "his01", "ykl": PASSWORD, "xkl": PASSWORD}
     xxzy = digest.compute(key, digest.HMAC_SHA256, digest.canonical_message(

@@ -22,8 +22,8 @@ from spyne.server.wsgi import WsgiApplication
 
 from gateway.app import GatewayApp
 from gateway.server import GatewayServer
-from services.runtime.logging import configure_logging
-from services.runtime.settings import load_settings
+from runtime.logging import configure_logging
+from runtime.settings import load_settings
 
 from .relay_server import check_each, health_stubs
 

@@ -10,9 +10,9 @@ import argparse
 import grpc
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
+from legacy import digest
 from ncms.identity.v1 import identity_pb2, identity_pb2_grpc
-from services.runtime import digest
-from services.runtime.clients import ClientCredentials, identity_channel
+from runtime.clients import ClientCredentials, identity_channel
 
 from . import gateway_bench
 from .gateway_bench import ADMIN_SECRET, GATEWAY_SECRET, PASSWORD

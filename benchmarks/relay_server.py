@@ -16,10 +16,10 @@ import argparse
 import grpc
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
-from services.runtime.auth import TokenVerifier
-from services.runtime.clients import open_channel
-from services.runtime.grpc_server import ServiceBinding, create_server
-from services.runtime.settings import load_settings
+from runtime.auth import TokenVerifier
+from runtime.clients import open_channel
+from runtime.grpc_server import ServiceBinding, create_server
+from runtime.settings import load_settings
 
 SERVICE = "ncms.bench.v1.Relay"
 METHOD = f"/{SERVICE}/Call"

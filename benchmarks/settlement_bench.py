@@ -35,8 +35,8 @@ from ncms.catalog.v1 import catalog_pb2, catalog_pb2_grpc
 from ncms.enrollment.v1 import enrollment_pb2, enrollment_pb2_grpc
 from ncms.identity.v1 import identity_pb2, identity_pb2_grpc
 from ncms.settlement.v1 import settlement_pb2, settlement_pb2_grpc
+from runtime.clients import ClientCredentials, identity_channel, open_channel, with_token
 from services.enrollment.records import COLUMNS
-from services.runtime.clients import ClientCredentials, identity_channel, open_channel, with_token
 
 from . import gateway_bench, relay_server
 from .harness import Components, compare, free_port, measure, ratio_line, soap_post
@@ -121,7 +121,7 @@ def grpc_settle_call(address: str, identity_address: str, secret: str, members: 
 # --- through the gateway ------------------------------------------------------------------
 
 def gateway_settle_call(url: str, key: str, members: int):
-    from gateway import datasets
+    from legacy import datasets
     from tests.support.soap import envelope, sign
 
     rng = random.Random()

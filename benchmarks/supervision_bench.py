@@ -28,8 +28,8 @@ import sqlalchemy as sa
 
 from ncms.identity.v1 import identity_pb2, identity_pb2_grpc
 from ncms.settlement.v1 import supervision_pb2, supervision_pb2_grpc
-from services.runtime.clients import ClientCredentials, identity_channel, open_channel, with_token
-from services.runtime.db import Database, migrate
+from runtime.clients import ClientCredentials, identity_channel, open_channel, with_token
+from runtime.db import Database, migrate
 
 from . import gateway_bench
 from .enrollment_bench import (

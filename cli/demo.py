@@ -14,6 +14,10 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
+import subprocess
+import sys
+import tempfile
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -25,9 +29,8 @@ import grpc
 from ncms.catalog.v1 import catalog_pb2, catalog_pb2_grpc
 from ncms.enrollment.v1 import enrollment_pb2, enrollment_pb2_grpc
 from ncms.identity.v1 import identity_pb2, identity_pb2_grpc
-from services.enrollment.records import COLUMNS as ENROLLMENT_COLUMNS
-from services.runtime.clients import ClientCredentials, identity_channel, with_token
-from services.runtime.settings import Settings
+from runtime.clients import ClientCredentials, identity_channel, with_token
+from runtime.settings import Settings
 
 from . import demo_data
 from .context import Context
@@ -127,7 +130,7 @@ def _unmapped(catalog, kind) -> list:
 def load_households(ctx: Context, year: int) -> dict:
     buffer = io.StringIO()
     writer = csv.writer(buffer)
-    writer.writerow(ENROLLMENT_COLUMNS)
+    writer.writerow(demo_data.ENROLLMENT_COLUMNS)
     rows = demo_data.enrollment_csv_rows(year)
     writer.writerows(rows)
     enrollment = ctx.stub("enrollment", enrollment_pb2_grpc.EnrollmentServiceStub)
@@ -156,6 +159,17 @@ class HospitalSide:
         return Settings(data_dir=self.data_dir, hospital_code=DEMO_HOSPITAL,
                         identity_address=self.identity_address, hospital_address=self.soap_address)
 
+    def load_inpatients(self, records: list[dict]) -> None:
+        """The HIS writes in-patients into the hospital service's tables, through its
+        own command (`ncms-hospital load`)."""
+        with tempfile.TemporaryDirectory() as folder:
+            path = Path(folder, "inpatients.json")
+            path.write_text(json.dumps(records, ensure_ascii=False), encoding="utf-8")
+            done = subprocess.run([sys.executable, "-m", "hospital", "load", str(path)], capture_output=True,
+                                  text=True, env=self.environment(dict(os.environ)), check=False)
+        if done.returncode:
+            raise click.ClickException(f"the hospital's service did not load the in-patient: {done.stderr.strip()}")
+
     def environment(self, base: dict[str, str]) -> dict[str, str]:
         """Its process environment: the NCMS's own NCMS_* settings stay out of it (it is
         another deployment), but for the environment and logging."""
@@ -166,29 +180,26 @@ class HospitalSide:
         return environment
 
 
-def demo_inpatient(card: str, member_id: str, name: str, number: str, admitted: datetime):
-    """An in-patient as the hospital's HIS records it, with a few days of fees."""
-    from hospital.adapter import FeeLine, Inpatient
-
+def demo_inpatient(card: str, member_id: str, name: str, number: str, admitted: datetime) -> dict:
+    """An in-patient as the hospital's HIS records it, with a few days of fees, in the
+    hospital service's load format (the contract's column names; `ncms-hospital load`)."""
     lines = [("普通病房床位费", "2", "3"), ("二级护理", "2", "3"), ("阿莫西林胶囊", "1", "2"),
              ("氯化钠注射液", "1", "6"), ("静脉输液", "2", "6")]
+    at = f"{admitted.astimezone(demo_data.BEIJING):%Y-%m-%d %H:%M:%S}"
     fees = []
     for n, (item_name, kind, quantity) in enumerate(lines, start=1):
         item = demo_data.hospital_item(item_name)
         price = Decimal(item.price)
-        fees.append(FeeLine(n, kind, item.code, item.name, price, Decimal(quantity),
-                            (price * Decimal(quantity)).quantize(Decimal("0.01")), item.specification, item.unit,
-                            admitted))
-    return Inpatient(number=number, card=card, member_id=member_id, name=name, admitted_at=admitted,
-                     department="内科", diagnosis="J18.900", diagnosis_name="肺炎", fees=tuple(fees))
+        fees.append({"mxxh": n, "xmlb": kind, "yyxmbm": item.code, "xmmc": item.name, "gg": item.specification,
+                     "dw": item.unit, "dj": item.price, "sl": quantity,
+                     "je": str((price * Decimal(quantity)).quantize(Decimal("0.01"))), "fyrq": at})
+    return {"zybh": number, "chzh": card, "grbm": member_id, "xm": name, "ryrq": at, "ryks": "内科",
+            "ryzd": "J18.900", "ryzdmc": "肺炎", "zyzt": "1", "fees": fees}
 
 
 def set_up_hospital_side(ctx: Context, side: HospitalSide, key: str, year: int) -> None:
     """The hospital installs its key and an account for the NCMS; the NCMS registers
     the endpoint; the hospital's HIS has one in-patient."""
-    from hospital.sql_adapter import store
-    from services.runtime.db import Database
-
     settings = side.settings()
     channel = identity_channel(side.identity_address)
     try:
@@ -217,12 +228,8 @@ def set_up_hospital_side(ctx: Context, side: HospitalSide, key: str, year: int) 
         ctx.identity.SetHospitalEndpoint(identity_pb2.SetHospitalEndpointRequest(
             code=DEMO_HOSPITAL, endpoint=side.url, user=HOSPITAL_SIDE_USER[0], password=HOSPITAL_SIDE_USER[1]))
     grandmother = demo_data.households()[0][2][3]
-    db = Database(settings.database_url("hospital"))
-    try:
-        store(db, [demo_inpatient(grandmother.card, grandmother.member_id, grandmother.name, DEMO_INPATIENT,
-                                  datetime(year, 1, 6, 8, 40, tzinfo=demo_data.BEIJING))])
-    finally:
-        db.dispose()
+    side.load_inpatients([demo_inpatient(grandmother.card, grandmother.member_id, grandmother.name, DEMO_INPATIENT,
+                                         datetime(year, 1, 6, 8, 40, tzinfo=demo_data.BEIJING))])
 
 
 # --- loading and the walkthrough ----------------------------------------------------------

@@ -22,8 +22,8 @@ from pathlib import Path
 
 import click
 
-from gateway.client import LegacyCaller, Reply, Unreachable
-from gateway.operations import BY_NAME, DATASET
+from legacy.client import LegacyCaller, Reply, Unreachable
+from legacy.operations import BY_NAME, DATASET
 from ncms.settlement.v1 import settlement_pb2, settlement_pb2_grpc
 
 from . import demo_data
@@ -185,16 +185,14 @@ def run_walkthrough(ctx: Context, data_dir: Path) -> None:
 
     walk.title(f"zyjsjk 住院结算: {grandmother.name} is discharged; the stay is settled")
     discharged = now - timedelta(minutes=5)
-    lines = []
-    for fee in patient.fees:
-        lines.append([("mxxh", str(fee.line_number)), ("xmlb", fee.item_type), ("yyxmbm", fee.item_code),
-                      ("xmmc", fee.item_name), ("gg", fee.specification or None), ("dw", fee.unit),
-                      ("dj", format(fee.price, "f")), ("sl", format(fee.quantity, "f")),
-                      ("je", format(fee.amount, "f")), ("fyrq", _stamp(admitted))])
+    columns = ("mxxh", "xmlb", "yyxmbm", "xmmc", "gg", "dw", "dj", "sl", "je")
+    lines = [[*((column, str(fee[column]) if fee[column] else None) for column in columns),
+              ("fyrq", _stamp(admitted))] for fee in patient["fees"]]
+    total = sum((Decimal(fee["je"]) for fee in patient["fees"]), Decimal("0.00"))
     walk.call("zyjsjk", jszjl={"zyzb": [[
         ("zybh", zybh), ("chzh", grandmother.card), ("grbm", grandmother.member_id), ("xm", grandmother.name),
         ("ryrq", _stamp(admitted)), ("cyrq", _stamp(discharged)), ("cyzd", "J18.900"), ("cyzdmc", "肺炎"),
-        ("zfy", format(patient.total, "f"))]]}, jsmxjl={"zymx": lines})
+        ("zfy", format(total, "f"))]]}, jsmxjl={"zymx": lines})
 
     walk.title("zyjsjgcx 住院结算结果查询: the HIS shows the patient the compensation")
     reply = walk.call("zyjsjgcx", zybh=zybh)
@@ -223,20 +221,12 @@ def run_walkthrough(ctx: Context, data_dir: Path) -> None:
     click.echo(f"  .venv/bin/ncms audit --hospital {DEMO_HOSPITAL} --limit 12")
 
 
-def _record_in_his(data_dir: Path, patient) -> bool:
+def _record_in_his(data_dir: Path, patient: dict) -> bool:
     """The HIS writes its new in-patient into its own tables (the sandbox hospital's)."""
-    from hospital.sql_adapter import store
-    from services.runtime.db import Database
-
     side = HospitalSide("", "", hospital_data_dir(data_dir))
-    url = side.settings().database_url("hospital")
-    if not Path(url.removeprefix("sqlite:///")).exists():
+    if not Path(side.settings().database_url("hospital").removeprefix("sqlite:///")).exists():
         return False
-    db = Database(url)
-    try:
-        store(db, [patient])
-    finally:
-        db.dispose()
+    side.load_inpatients([patient])
     return True
 
 

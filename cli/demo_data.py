@@ -12,7 +12,10 @@ import random
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 
-from services.enrollment.records import compose_id_number
+# The enrolment import format of the contract (admin.md), as the demo writes it.
+ENROLLMENT_COLUMNS = ("chzh", "grbm", "xm", "xb", "csrq", "sfzh", "yhzgx", "hzxm", "jtdz", "xzqh",
+                      "cbnd", "cbzt", "rylb")
+
 
 # (通用名, 剂型, [规格...], 单位, 收费等级, 参考价)
 DRUGS = [
@@ -325,6 +328,14 @@ def enrollment_csv_rows(year: int) -> list[list[str]]:
         for n, person in enumerate(members):
             for each_year, status in ((year - 1, "1"), (year, person.status)):
                 rows.append([card, person.member_id, person.name, person.sex, person.birth,
-                             compose_id_number(REGION, person.birth, int(card[-4:]) * 10 + n), person.relation, head,
+                             id_number(REGION, person.birth, int(card[-4:]) * 10 + n), person.relation, head,
                              f"柳州市鱼峰区{village}", f"{REGION}101", str(each_year), status, person.category])
     return rows
+
+
+def id_number(region: str, birth: str, sequence: int) -> str:
+    """A valid 18-character ID number (GB 11643: weighted sum of the first 17 digits
+    mod 11 picks the check character) for a made-up person."""
+    body = f"{region}{birth.replace('-', '')}{sequence % 1000:03d}"
+    weights = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+    return body + "10X98765432"[sum(int(d) * w for d, w in zip(body, weights, strict=True)) % 11]

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import click
 
-from services.runtime.db import Database, new_revision, pending_migrations
-from services.runtime.db import migrate as apply_migrations
+from runtime.db import Database, new_revision, pending_migrations
+from runtime.db import migrate as apply_migrations
 
 from .context import CommandError, Context
 from .services import SERVICES

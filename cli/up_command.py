@@ -11,8 +11,8 @@ import urllib.request
 from pathlib import Path
 
 import click
-import grpc
-from grpc_health.v1 import health_pb2, health_pb2_grpc
+
+from runtime.clients import serving
 
 from .context import CommandError, Context
 from .services import COMPONENTS, DEMO_HOSPITAL, Component
@@ -30,13 +30,7 @@ def _healthy(component: Component, address: str) -> bool:
                 return response.status == 200
         except OSError:
             return False
-    with grpc.insecure_channel(address) as channel:
-        try:
-            status = health_pb2_grpc.HealthStub(channel).Check(
-                health_pb2.HealthCheckRequest(), timeout=1.0).status
-        except grpc.RpcError:
-            return False
-    return status == health_pb2.HealthCheckResponse.SERVING
+    return serving(address)
 
 
 def wait_until_ready(component: Component, address: str, process: subprocess.Popen,

@@ -1,162 +1,23 @@
-"""The gateway's connections to the services: stubs, credentials, deadlines, outcomes.
-
-Created lazily in each worker process (gRPC channels must not cross a fork). Every
-call has a deadline; a failed call becomes the ContractError it carries, or E9001
-when the service did not answer.
-"""
+"""The gateway's connections: identity (legacy.identity), and the services that own
+what the legacy operations ask for."""
 
 from __future__ import annotations
 
-import logging
-import os
-import queue
-import threading
-from collections.abc import Callable
-from typing import Any
-
-import grpc
-
+from legacy.identity import Connections
 from ncms.catalog.v1 import catalog_pb2_grpc
-from ncms.identity.v1 import identity_pb2, identity_pb2_grpc
-from services.runtime.auth import bearer
-from services.runtime.clients import ClientCredentials, identity_channel, open_channel
-from services.runtime.errors import ContractError, from_rpc_error
-from services.runtime.settings import Settings
-
-log = logging.getLogger(__name__)
-
-GATEWAY_CLIENT = "ncms-gateway"
+from ncms.enrollment.v1 import enrollment_pb2_grpc
+from ncms.settlement.v1 import settlement_pb2_grpc
 
 
-class Backends:
-    def __init__(self, settings: Settings) -> None:
-        self.settings = settings
-        self.deadline = settings.grpc_deadline_seconds
-        self._pid: int | None = None
-        self._lock = threading.Lock()
-
-    def _ensure(self) -> None:
-        if self._pid == os.getpid():
-            return
-        with self._lock:
-            if self._pid == os.getpid():
-                return
-            channel = identity_channel(self.settings.identity_address)
-            self._identity = identity_pb2_grpc.IdentityServiceStub(channel)
-            self._credentials = ClientCredentials(
-                self._identity, GATEWAY_CLIENT, self.settings.secret("gateway_client_secret"),
-                timeout=self.deadline)
-            self._outcomes = OutcomeReporter(self._identity, self._credentials, self.deadline)
-            self._channels = {"identity": channel}
-            self._stubs: dict[str, Any] = {}
-            self._pid = os.getpid()
-
-    def stub(self, service: str, stub_class: type) -> Any:
-        """The stub of ``service`` (channel opened once per worker process)."""
-        self._ensure()
-        stub = self._stubs.get(service)
-        if stub is None:
-            with self._lock:
-                if service not in self._channels:
-                    self._channels[service] = open_channel(self.settings.address_of(service))
-                stub = self._stubs[service] = stub_class(self._channels[service])
-        return stub
-
+class Backends(Connections):
     @property
     def catalog(self) -> catalog_pb2_grpc.CatalogServiceStub:
         return self.stub("catalog", catalog_pb2_grpc.CatalogServiceStub)
 
-    def call(self, method: Callable[..., Any], request: Any, token: str) -> Any:
-        """``method(request)`` as the caller whose token is given; errors as ContractError."""
-        try:
-            return method(request, timeout=self.deadline, metadata=bearer(token))
-        except grpc.RpcError as exc:
-            raise from_rpc_error(exc) from None
+    @property
+    def enrollment(self) -> enrollment_pb2_grpc.EnrollmentServiceStub:
+        return self.stub("enrollment", enrollment_pb2_grpc.EnrollmentServiceStub)
 
     @property
-    def identity(self) -> identity_pb2_grpc.IdentityServiceStub:
-        self._ensure()
-        return self._identity
-
-    def authenticate(self, request: identity_pb2.AuthenticateRequest) -> identity_pb2.AuthenticateResponse:
-        self._ensure()
-        try:
-            metadata = self._credentials.metadata()
-            return self._identity.Authenticate(request, timeout=self.deadline, metadata=metadata)
-        except grpc.RpcError as exc:
-            raise from_rpc_error(exc) from None
-
-    def report_outcome(self, call_id: str, error: ContractError | None) -> None:
-        self._ensure()
-        self._outcomes.add(call_id, error)
-
-    def close(self) -> None:
-        if self._pid == os.getpid():
-            self._outcomes.close()
-            for channel in self._channels.values():
-                channel.close()
-            self._pid = None
-
-
-class OutcomeReporter:
-    """Sends how each authenticated call ended to the audit log, in batches.
-
-    The decision itself is audited by identity before the call proceeds; the outcome
-    follows within a second. If identity is unreachable, outcomes wait (bounded) and
-    are retried; beyond the bound the oldest are dropped and the loss is logged.
-    """
-
-    def __init__(self, stub, credentials: ClientCredentials, deadline: float,
-                 interval: float = 0.5, capacity: int = 50_000) -> None:
-        self._stub = stub
-        self._credentials = credentials
-        self._deadline = deadline
-        self._interval = interval
-        self._queue: queue.Queue = queue.Queue(maxsize=capacity)
-        self._stopping = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="outcome-reporter", daemon=True)
-        self._thread.start()
-
-    def add(self, call_id: str, error: ContractError | None) -> None:
-        outcome = identity_pb2.CallOutcome(
-            call_id=call_id, error_code=error.code if error else "",
-            detail=(error.detail[:200] if error else ""))
-        try:
-            self._queue.put_nowait(outcome)
-        except queue.Full:
-            log.error("outcome queue full: the outcome of call %s is not audited", call_id)
-
-    def _drain(self, limit: int = 1000) -> list:
-        batch = []
-        while len(batch) < limit:
-            try:
-                batch.append(self._queue.get_nowait())
-            except queue.Empty:
-                break
-        return batch
-
-    def _send(self, batch: list) -> bool:
-        try:
-            self._stub.RecordCallOutcomes(identity_pb2.RecordCallOutcomesRequest(outcomes=batch),
-                                          timeout=self._deadline, metadata=self._credentials.metadata())
-            return True
-        except grpc.RpcError as exc:
-            log.warning("could not report %d call outcomes (%s); will retry", len(batch), exc.code())
-            return False
-
-    def _run(self) -> None:
-        pending: list = []
-        while not self._stopping.wait(self._interval):
-            pending += self._drain()
-            if pending and self._send(pending):
-                pending = []
-            if len(pending) > 10_000:
-                log.error("dropping %d call outcomes: identity unreachable", len(pending) - 10_000)
-                pending = pending[-10_000:]
-        pending += self._drain(limit=1_000_000)
-        if pending:
-            self._send(pending)
-
-    def close(self) -> None:
-        self._stopping.set()
-        self._thread.join(timeout=self._deadline + 2)
+    def settlement(self) -> settlement_pb2_grpc.SettlementServiceStub:
+        return self.stub("settlement", settlement_pb2_grpc.SettlementServiceStub)

@@ -16,9 +16,9 @@ from collections.abc import Callable
 
 from gunicorn.app.base import BaseApplication
 
-from services.runtime import metrics, telemetry
-from services.runtime.logging import configure_logging
-from services.runtime.settings import ConfigurationError, Settings, load_settings
+from runtime import metrics, telemetry
+from runtime.logging import configure_logging
+from runtime.settings import ConfigurationError, Settings, load_settings
 
 from .app import GatewayApp
 

@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+import os
+import signal
+import subprocess
 import sys
+import time
 from pathlib import Path
 
 import click
 
-from services.runtime import metrics, telemetry
-from services.runtime.db import Database, migrate
-from services.runtime.logging import configure_logging
-from services.runtime.settings import ConfigurationError, load_settings
+from runtime import metrics, telemetry
+from runtime.clients import serving
+from runtime.db import Database, migrate
+from runtime.logging import configure_logging
+from runtime.settings import ConfigurationError, load_settings
 
 IDENTITY_MIGRATIONS = "services.identity.migrations"
 
@@ -36,23 +41,58 @@ def main() -> None:
 
 @main.command()
 @click.option("--listen", help="SOAP address (default NCMS_HOSPITAL_ADDRESS).")
-def serve(listen: str | None) -> None:
-    """Run the service until SIGTERM or Ctrl-C."""
+@click.option("--external-identity", is_flag=True,
+              help="Use an identity service already running at NCMS_IDENTITY_ADDRESS instead of "
+                   "starting one.")
+def serve(listen: str | None, external_identity: bool) -> None:
+    """Run the service until SIGTERM or Ctrl-C, with its own identity service (a child
+    process on NCMS_IDENTITY_ADDRESS) unless --external-identity."""
     from .server import build
 
     settings = _settings()
     configure_logging("hospital", settings.log_level, settings.log_format)
     telemetry.setup("hospital")
     metrics.serve(settings.metrics_address, "hospital")
+    identity = None if external_identity else start_identity(settings)
     try:
         service = build(settings, listen=listen)
     except ConfigurationError as exc:
         print(f"ncms-hospital: configuration error: {exc}", file=sys.stderr)
+        stop_identity(identity)
         sys.exit(2)
     click.echo(f"hospital {settings.hospital_code}: SOAP {service.url} (WSDL: ?wsdl), "
-               f"identity {service.identity_address}")
-    service.serve_until_signalled(settings.shutdown_grace_seconds)
+               f"identity {settings.identity_address}")
+    try:
+        service.serve_until_signalled()
+    finally:
+        stop_identity(identity)
     telemetry.shutdown()
+
+
+def start_identity(settings) -> subprocess.Popen:
+    """The hospital's identity service, as a child process; returns once it serves."""
+    environment = dict(os.environ, NCMS_LISTEN_ADDRESS=settings.identity_address)
+    environment.pop("NCMS_METRICS_ADDRESS", None)
+    process = subprocess.Popen([sys.executable, "-m", "services.identity"], env=environment)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise click.ClickException(f"its identity service exited with status {process.returncode}; "
+                                       "its log is above")
+        if serving(settings.identity_address):
+            return process
+        time.sleep(0.2)
+    process.kill()
+    raise click.ClickException(f"its identity service did not start at {settings.identity_address} within 60s")
+
+
+def stop_identity(process: subprocess.Popen | None) -> None:
+    if process is not None and process.poll() is None:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
 
 
 @main.command("load")

@@ -5,10 +5,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from gateway import datasets, tables
-from gateway.calls import Call, Handler
-from gateway.handlers import users
-from services.runtime.errors import ContractError
+from legacy import datasets, tables, users
+from legacy.calls import Call, Handler
+from runtime.errors import ContractError
 
 from .adapter import InpatientSource
 

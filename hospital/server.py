@@ -1,5 +1,5 @@
-"""Running a hospital's own service: its identity (gRPC, for its SOAP interface and
-for `ncms` pointed at it) and its SOAP interface (waitress), in one process."""
+"""Running a hospital's own SOAP service (waitress, one process) in front of an
+identity service of its own, reached over gRPC at NCMS_IDENTITY_ADDRESS."""
 
 from __future__ import annotations
 
@@ -8,14 +8,14 @@ import signal
 import threading
 from dataclasses import dataclass
 
-from gateway.app import GatewayApp
-from gateway.operations import HOSPITAL_SIDE
-from gateway.waitress_server import ThreadedServer
-from services.identity import server as identity_server
-from services.runtime import service_main
-from services.runtime.db import Database
-from services.runtime.grpc_server import RunningServer
-from services.runtime.settings import ConfigurationError, Settings
+from legacy.calls import CallProcessor
+from legacy.front import SoapFront
+from legacy.identity import Connections
+from legacy.operations import HOSPITAL_SIDE
+from legacy.serving import ThreadedServer
+from runtime import service_main
+from runtime.db import Database
+from runtime.settings import ConfigurationError, Settings
 
 from .adapter import InpatientSource
 from .handlers import handlers
@@ -26,30 +26,24 @@ log = logging.getLogger(__name__)
 
 @dataclass
 class HospitalService:
-    identity: RunningServer
     soap: ThreadedServer
-    app: GatewayApp
+    app: SoapFront
     db: Database | None
     url: str
 
-    @property
-    def identity_address(self) -> str:
-        return f"127.0.0.1:{self.identity.port}"
-
-    def stop(self, grace: float = 5.0) -> None:
+    def stop(self) -> None:
         self.soap.stop()
         self.app.close()
-        self.identity.stop(grace)
         if self.db is not None:
             self.db.dispose()
 
-    def serve_until_signalled(self, grace: float) -> None:
+    def serve_until_signalled(self) -> None:
         stopping = threading.Event()
         for signum in (signal.SIGTERM, signal.SIGINT):
             signal.signal(signum, lambda *_: stopping.set())
         stopping.wait()
         log.info("stopping")
-        self.stop(grace)
+        self.stop()
 
 
 def split_address(address: str) -> tuple[str, int]:
@@ -58,12 +52,11 @@ def split_address(address: str) -> tuple[str, int]:
 
 
 def build(settings: Settings, *, source: InpatientSource | None = None, listen: str | None = None) -> HospitalService:
-    """Start the service of hospital NCMS_HOSPITAL_CODE; ``source`` defaults to the
-    shipped adapter on NCMS_HOSPITAL_DATABASE_URL."""
+    """Start the SOAP service of hospital NCMS_HOSPITAL_CODE; ``source`` defaults to the
+    shipped adapter on NCMS_HOSPITAL_DATABASE_URL. Its identity must be running."""
     code = (settings.hospital_code or "").strip()
     if not code:
         raise ConfigurationError("NCMS_HOSPITAL_CODE must be set: the 医院代码 this service answers for")
-    identity = identity_server.build(settings, settings.identity_address)
     db = None
     try:
         if source is None:
@@ -72,16 +65,14 @@ def build(settings: Settings, *, source: InpatientSource | None = None, listen: 
         host, port = split_address(listen or settings.hospital_address)
         soap = ThreadedServer(None, host, port, name="hospital-soap")
         url = settings.hospital_public_url or f"http://{host}:{soap.port}/NcmsService.asmx"
-        # The SOAP interface reaches the identity started above, wherever it bound.
-        settings = settings.model_copy(update={"identity_address": f"127.0.0.1:{identity.port}"})
-        app = GatewayApp(settings, operations=HOSPITAL_SIDE, handlers=handlers(source), own_hospital=code,
-                         public_url=url)
+        processor = CallProcessor(Connections(settings), handlers(source), settings.gateway_max_dataset_rows,
+                                  own_hospital=code)
+        app = SoapFront(settings, processor, HOSPITAL_SIDE, url)
         soap.set_app(app)
         soap.start()
     except BaseException:
-        identity.stop(0)
         if db is not None:
             db.dispose()
         raise
-    log.info("hospital %s: SOAP on %s, identity on 127.0.0.1:%d", code, url, identity.port)
-    return HospitalService(identity, soap, app, db, url)
+    log.info("hospital %s: SOAP on %s, identity at %s", code, url, settings.identity_address)
+    return HospitalService(soap, app, db, url)

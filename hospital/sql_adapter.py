@@ -26,8 +26,8 @@ from pathlib import Path
 from sqlalchemy import ForeignKey, Integer, String, delete, select
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from gateway.tables import BEIJING
-from services.runtime.db import Database, ScaledDecimal, UTCDateTime, declarative_base
+from legacy.tables import BEIJING
+from runtime.db import Database, ScaledDecimal, UTCDateTime, declarative_base
 
 from .adapter import DISCHARGED, IN_HOSPITAL, FeeLine, Inpatient
 

@@ -87,8 +87,8 @@ def mono_client(tmp_path_factory):
         pytest.skip(f"Mono is not installed ({', '.join(missing)} missing; "
                     "apt-get install mono-devel)")
     from gateway.app import GatewayApp
-    from gateway.waitress_server import ThreadedServer
-    from services.runtime.settings import Settings
+    from legacy.serving import ThreadedServer
+    from runtime.settings import Settings
 
     workdir = tmp_path_factory.mktemp("mono")
     server = ThreadedServer(None, "127.0.0.1", 0, threads=2)

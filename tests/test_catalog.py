@@ -186,7 +186,7 @@ def test_row_states_decide_add_or_update(imported, his):
     """Rows without czlx: inserted, modified or no state are all added or updated."""
     from lxml import etree
 
-    from gateway import datasets
+    from legacy import datasets
     from tests.support.soap import envelope, sign
 
     tables = {"ypml": [item("S1", "a", "1"), item("S2", "b", "2"), item("S3", "c", "3")]}
@@ -221,7 +221,7 @@ def test_items_of_one_hospital_are_invisible_to_another(imported, his):
     assert other.call("ypmljk", **ypml([("yyxmbm", "SECRET1"), ("czlx", "D")])).text().startswith("E2001")
     assert not get_item(imported, "SECRET1").item.deleted
     # a token of hospital 450200002 reaches only its own catalog
-    from services.runtime.clients import open_channel, with_token
+    from runtime.clients import open_channel, with_token
     from tests.support.legacy import authenticate_request
 
     params = {"yydm": "450200002", "yh": "his02", "kl": "Oth3r#2026", "chzh": "1"}

@@ -55,7 +55,7 @@ def test_approve_and_unlock(identity):
     params = {"yydm": "450200001", "fqyh": "his01", "fqyhkl": "Passw0rd!x"}
     token = identity.gateway.Authenticate(authenticate_request(key, "Yhzjjk", params)).token
     from ncms.identity.v1 import identity_pb2_grpc
-    from services.runtime.clients import with_token
+    from runtime.clients import with_token
 
     requester = identity_pb2_grpc.IdentityServiceStub(with_token(identity.channel("identity"), lambda: token))
     requester.RequestUser(identity_pb2.RequestUserRequest(user="nurse1", password="Nurse#2026a",

@@ -5,8 +5,8 @@ from decimal import Decimal
 import pytest
 from lxml import etree
 
-from gateway import datasets, tables
-from services.runtime.errors import ContractError
+from legacy import datasets, tables
+from runtime.errors import ContractError
 
 # What a .NET client sent after AcceptChanges(), one edit, one delete and one add
 # (the shape measured from Mono: typed inline schema, diffgram, before section).

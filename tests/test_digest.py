@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from services.runtime import digest
+from legacy import digest
 
 # The published vectors, as the contract ships them (docs/contract/).
 VECTORS = json.loads((Path(__file__).parents[1] / "docs" / "contract" / "digest-vectors.json").read_text("utf-8"))

@@ -131,7 +131,7 @@ def test_duplicate_member_years_and_unreadable_files(suite, tmp_path):
 
 
 def test_lookups_need_letter_e(enrolled):
-    from services.runtime.auth import Principal, TokenSigner, signing_key_from_secret
+    from runtime.auth import Principal, TokenSigner, signing_key_from_secret
 
     signer = TokenSigner(signing_key_from_secret(enrolled.settings.secret("token_key")), 60)
     clerk = Principal(subject="user:450200001/clerk", hospital_code="450200001", hospital_level=2,

@@ -11,7 +11,7 @@ import requests
 import sqlalchemy as sa
 from lxml import etree
 
-from gateway.operations import OPERATIONS
+from legacy.operations import OPERATIONS
 from services.identity.models import AuditEvent
 from tests.support.soap import Legacy, envelope
 from tests.support.suite import new_hospital, new_user
@@ -243,7 +243,7 @@ def test_forwarded_for_from_a_trusted_proxy(identity, hospital):
 
 
 def test_trusted_proxy_walk():
-    from gateway.app import TrustedProxies
+    from legacy.front import TrustedProxies
 
     proxies = TrustedProxies("10.0.0.0/8,::1")
     assert proxies.client_address("192.0.2.1", "10.1.1.1") == "192.0.2.1"

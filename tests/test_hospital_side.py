@@ -15,14 +15,14 @@ import grpc
 import pytest
 from grpc_status import rpc_status
 
-from gateway.tables import BEIJING
 from hospital.adapter import DISCHARGED, FeeLine, Inpatient
 from hospital.sql_adapter import store
+from legacy.tables import BEIJING
 from ncms.identity.v1 import identity_pb2, identity_pb2_grpc
 from ncms.settlement.v1 import settlement_pb2, settlement_pb2_grpc
-from services.runtime.clients import ClientCredentials, identity_channel, with_token
-from services.runtime.db import Database
-from services.runtime.errors import from_rpc_error
+from runtime.clients import ClientCredentials, identity_channel, with_token
+from runtime.db import Database
+from runtime.errors import from_rpc_error
 from tests.support.soap import Legacy, ZeepHIS
 from tests.support.suite import ADMIN_SECRET, new_hospital
 
@@ -61,8 +61,8 @@ def sides(suite) -> Sides:
     suite.start("identity")
     suite.start("settlement")
     key = new_hospital(suite.admin, CODE)
-    hospital = suite.start_hospital(CODE)
-    channel = identity_channel(hospital.identity_address)
+    hospital, hospital_identity = suite.start_hospital(CODE)
+    channel = identity_channel(hospital_identity)
     suite._channels.append(channel)
     token = ClientCredentials(identity_pb2_grpc.IdentityServiceStub(channel), "ncms-admin", ADMIN_SECRET).token
     hospital_admin = identity_pb2_grpc.IdentityServiceStub(with_token(channel, token))

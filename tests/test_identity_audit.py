@@ -6,9 +6,9 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 import sqlalchemy as sa
 
+from runtime.db import Database
 from services.identity.audit import AuditLog, AuditUnavailable, Event
 from services.identity.models import AuditEvent
-from services.runtime.db import Database
 
 
 @pytest.fixture

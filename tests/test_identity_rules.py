@@ -4,6 +4,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from legacy import digest
+from runtime.errors import ContractError
 from services.identity.authentication import (
     Attempt,
     Effect,
@@ -14,8 +16,6 @@ from services.identity.authentication import (
 from services.identity.keys import KeyVault, MasterKeyMismatch, new_signing_key
 from services.identity.network import BadAddressList, format_networks, is_allowed, parse_networks
 from services.identity.passwords import CredentialCache, PasswordHasher, check_strength
-from services.runtime import digest
-from services.runtime.errors import ContractError
 
 NOW = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)
 KEY = "hospital-key"

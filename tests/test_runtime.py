@@ -14,9 +14,9 @@ from decimal import Decimal
 import pytest
 import sqlalchemy as sa
 
-from services.runtime.db import Database, ScaledDecimal, UTCDateTime
-from services.runtime.errors import ContractError, from_rpc_error, invalid_argument
-from services.runtime.settings import ConfigurationError, Settings
+from runtime.db import Database, ScaledDecimal, UTCDateTime
+from runtime.errors import ContractError, from_rpc_error, invalid_argument
+from runtime.settings import ConfigurationError, Settings
 
 
 def test_development_secrets_are_generated_once(tmp_path):
@@ -148,11 +148,11 @@ def test_tracing_exports_spans_without_secrets(tmp_path):
                NCMS_LOG_LEVEL="WARNING")
     script = """
 import time
-from services.runtime import telemetry
+from runtime import telemetry
 telemetry.setup("identity")
 from services.identity import server
-from services.runtime.settings import load_settings
-from services.runtime.clients import ClientCredentials, identity_channel, with_token
+from runtime.settings import load_settings
+from runtime.clients import ClientCredentials, identity_channel, with_token
 from ncms.identity.v1 import identity_pb2, identity_pb2_grpc
 running = server.build(load_settings(), "127.0.0.1:0")
 channel = identity_channel(f"127.0.0.1:{running.port}")
@@ -185,7 +185,7 @@ telemetry.shutdown()
 
 
 def test_plain_postgresql_urls_mean_psycopg():
-    from services.runtime.db import normalise_url
+    from runtime.db import normalise_url
 
     # the form a database operator's generated secret (or a managed database) gives
     assert normalise_url("postgresql://app:pw@ncms-identity-db-rw:5432/app") == \
@@ -198,7 +198,7 @@ def test_plain_postgresql_urls_mean_psycopg():
 @pytest.mark.postgresql_only
 def test_replicas_migrating_at_once_take_turns(databases):
     """Init containers of several replicas run `ncms migrate` together during a rollout."""
-    from services.runtime.db import migrate, pending_migrations
+    from runtime.db import migrate, pending_migrations
     from tests.support.databases import POSTGRES_ADMIN_URL
 
     name = f"ncms_test_{uuid.uuid4().hex[:10]}_fresh"

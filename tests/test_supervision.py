@@ -17,7 +17,7 @@ import pytest
 
 from ncms.identity.v1 import identity_pb2
 from ncms.settlement.v1 import supervision_pb2, supervision_pb2_grpc
-from services.runtime.db import Database
+from runtime.db import Database
 from services.settlement.supervision import periods, rules
 from tests.support import month as generated
 from tests.support.suite import ADMIN_SECRET

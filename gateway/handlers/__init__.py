@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from ..calls import Handler
-from . import catalog, enrollment, settlement, users
+from legacy import users
+from legacy.calls import Handler
+
+from . import catalog, enrollment, settlement
 
 HANDLERS: dict[str, Handler] = {
     **users.HANDLERS,

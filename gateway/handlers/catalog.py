@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
+from legacy.calls import Call
 from ncms.catalog.v1 import catalog_pb2
-
-from ..calls import Call
 
 # DataSet column -> HospitalItemChange field.
 _FIELDS = {"xmmc": "name", "tym": "generic_name", "gg": "specification", "jx": "dosage_form",

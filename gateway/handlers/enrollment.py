@@ -7,12 +7,11 @@ from __future__ import annotations
 from datetime import datetime
 from decimal import Decimal
 
-from ncms.enrollment.v1 import enrollment_pb2, enrollment_pb2_grpc
-from ncms.settlement.v1 import settlement_pb2, settlement_pb2_grpc
-from services.runtime.errors import ContractError
-
-from .. import datasets, tables
-from ..calls import Call
+from legacy import datasets, tables
+from legacy.calls import Call
+from ncms.enrollment.v1 import enrollment_pb2
+from ncms.settlement.v1 import settlement_pb2
+from runtime.errors import ContractError
 
 STATUS = {enrollment_pb2.ENROLLMENT_STATUS_ACTIVE: "1", enrollment_pb2.ENROLLMENT_STATUS_STOPPED: "0",
           enrollment_pb2.ENROLLMENT_STATUS_NONE: "0"}
@@ -25,11 +24,11 @@ def household(call: Call) -> datasets.Result:
     if not card:
         raise ContractError("E3001", "chzh 为空")
     year = datetime.now(tables.BEIJING).year
-    found = call.service(call.backends.stub("enrollment", enrollment_pb2_grpc.EnrollmentServiceStub).GetHousehold,
+    found = call.service(call.backends.enrollment.GetHousehold,
                          enrollment_pb2.GetHouseholdRequest(card=card, year=year))
     ids = [m.member.member_id for m in found.members]
     totals = {t.member_id: t for t in call.service(
-        call.backends.stub("settlement", settlement_pb2_grpc.SettlementServiceStub).GetYearTotals,
+        call.backends.settlement.GetYearTotals,
         settlement_pb2.GetYearTotalsRequest(member_ids=ids, year=year)).totals}
     rows = []
     for entry in found.members:

@@ -8,16 +8,11 @@ from decimal import Decimal
 from google.protobuf import timestamp_pb2
 from google.type import date_pb2
 
-from ncms.settlement.v1 import settlement_pb2, settlement_pb2_grpc
-from services.runtime.errors import ContractError
-from services.runtime.timestamps import timestamp
-
-from .. import datasets, tables
-from ..calls import Call
-
-
-def _settlement(call: Call) -> settlement_pb2_grpc.SettlementServiceStub:
-    return call.backends.stub("settlement", settlement_pb2_grpc.SettlementServiceStub)
+from legacy import datasets, tables
+from legacy.calls import Call
+from ncms.settlement.v1 import settlement_pb2
+from runtime.errors import ContractError
+from runtime.timestamps import timestamp
 
 
 def local_time(stamp: timestamp_pb2.Timestamp) -> str:
@@ -68,19 +63,19 @@ def outpatient(call: Call) -> datasets.Result:
             doctor=_text(main.get("ysxm")), diagnosis=main["zdbm"], diagnosis_name=_text(main.get("zdmc")),
             total=_text(main["zfy"])),
         lines=bill_lines(call.rows("jsmxjl")))
-    result = call.service(_settlement(call).SettleOutpatient, request).result
+    result = call.service(call.backends.settlement.SettleOutpatient, request).result
     return result_tables(result, tables.MZJSJG, tables.MZJSMX, "mzbh", "mzbclj")
 
 
 def outpatient_refund(call: Call) -> str:
-    call.service(_settlement(call).RefundOutpatient,
+    call.service(call.backends.settlement.RefundOutpatient,
                  settlement_pb2.RefundOutpatientRequest(number=call.text("mzbh")))
     return ""
 
 
 def admission(call: Call) -> str:
     row = call.rows("rydj")[0]
-    call.service(_settlement(call).RegisterAdmission, settlement_pb2.RegisterAdmissionRequest(
+    call.service(call.backends.settlement.RegisterAdmission, settlement_pb2.RegisterAdmissionRequest(
         admission=settlement_pb2.Admission(
             number=row["zybh"], card=row["chzh"], member_id=row["grbm"], name=row["xm"],
             admit_time=timestamp(row["ryrq"]), department=_text(row.get("ryks")), diagnosis=row["ryzd"],
@@ -91,7 +86,7 @@ def admission(call: Call) -> str:
 
 def inpatient(call: Call) -> str:
     main = call.rows("jszjl")[0]
-    call.service(_settlement(call).SettleInpatient, settlement_pb2.SettleInpatientRequest(
+    call.service(call.backends.settlement.SettleInpatient, settlement_pb2.SettleInpatientRequest(
         stay=settlement_pb2.InpatientStay(
             number=main["zybh"], card=main["chzh"], member_id=main["grbm"], name=main["xm"],
             admit_time=timestamp(main["ryrq"]), discharge_time=timestamp(main["cyrq"]),
@@ -101,7 +96,7 @@ def inpatient(call: Call) -> str:
 
 
 def inpatient_refund(call: Call) -> str:
-    call.service(_settlement(call).RefundInpatient,
+    call.service(call.backends.settlement.RefundInpatient,
                  settlement_pb2.RefundInpatientRequest(number=call.text("zybh")))
     return ""
 
@@ -111,7 +106,7 @@ def inpatient_result(call: Call) -> datasets.Result:
     number = call.text("zybh")
     if not number:
         raise ContractError("E2001", "zybh: 必填")
-    found = call.service(_settlement(call).GetSettlement, settlement_pb2.GetSettlementRequest(
+    found = call.service(call.backends.settlement.GetSettlement, settlement_pb2.GetSettlementRequest(
         kind=settlement_pb2.SETTLEMENT_KIND_INPATIENT, number=number)).settlement
     if found.HasField("refund_time"):
         raise ContractError("E4003", f"{number} (结算编号 {found.result.settlement_number})")
@@ -135,7 +130,7 @@ def reconcile(call: Call) -> datasets.Result:
         kind=_KINDS[row["jslx"]], number=row["bh"], settlement_number=_text(row.get("jsbh")),
         business=int(row["ywlx"]), total=_text(row["zfy"]), compensation=_text(row["bcje"]))
         for row in call.rows("dzsj")]
-    record = call.service(_settlement(call).Reconcile, settlement_pb2.ReconcileRequest(
+    record = call.service(call.backends.settlement.Reconcile, settlement_pb2.ReconcileRequest(
         date=date_pb2.Date(year=day.year, month=day.month, day=day.day), entries=entries)).reconciliation
     totals = {"dzrq": day.isoformat(), "yybs": record.hospital_count, "nhbs": record.ncms_count,
               "yybcje": _money(record.hospital_total), "nhbcje": _money(record.ncms_total),

@@ -1,4 +1,4 @@
 from hospital.sql_adapter import Base
-from services.runtime.db import run_migrations_from_env
+from runtime.db import run_migrations_from_env
 
 run_migrations_from_env(Base.metadata)

@@ -17,7 +17,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from services.runtime.db import ScaledDecimal, UTCDateTime, declarative_base, utcnow
+from runtime.db import ScaledDecimal, UTCDateTime, declarative_base, utcnow
 
 Base = declarative_base()
 

@@ -11,7 +11,7 @@ from decimal import Decimal
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
-from services.runtime.db import RawConnection
+from runtime.db import RawConnection
 
 from .mapping import NONE, Candidate
 from .models import HospitalItem, HospitalItemEvent, NcmsItem

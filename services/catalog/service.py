@@ -16,10 +16,10 @@ from sqlalchemy import bindparam, insert, update
 from sqlalchemy.orm import Session
 
 from ncms.catalog.v1 import catalog_pb2, catalog_pb2_grpc
-from services.runtime.auth import ROLE_ADMIN, ROLE_INTERNAL, current_principal
-from services.runtime.db import Database, utcnow
-from services.runtime.errors import ContractError, FieldViolation, invalid_argument, not_found
-from services.runtime.timestamps import timestamp
+from runtime.auth import ROLE_ADMIN, ROLE_INTERNAL, current_principal
+from runtime.db import Database, utcnow
+from runtime.errors import ContractError, FieldViolation, invalid_argument, not_found
+from runtime.timestamps import timestamp
 
 from . import importing, mapping, repository
 from .models import DRUG, SERVICE, HospitalItem, HospitalItemEvent, NcmsItem

@@ -17,7 +17,7 @@ from datetime import datetime
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from services.runtime.db import time_parameter
+from runtime.db import time_parameter
 
 STAGING_COLUMNS = ("line", "card", "member_id", "name", "sex", "birth_date", "id_number", "relation",
                    "head_name", "address", "region_code", "year", "status", "category")

@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, Index, Integer, PrimaryKeyConstraint, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from services.runtime.db import UTCDateTime, declarative_base, utcnow
+from runtime.db import UTCDateTime, declarative_base, utcnow
 
 Base = declarative_base()
 

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from ncms.enrollment.v1 import enrollment_pb2, enrollment_pb2_grpc
-from services.runtime import service_main
-from services.runtime.grpc_server import RunningServer, ServiceBinding
-from services.runtime.settings import Settings
+from runtime import service_main
+from runtime.grpc_server import RunningServer, ServiceBinding
+from runtime.settings import Settings
 
 from .service import EnrollmentService
 

@@ -10,9 +10,9 @@ from collections.abc import Iterable, Iterator
 from sqlalchemy import select, text
 
 from ncms.enrollment.v1 import enrollment_pb2, enrollment_pb2_grpc
-from services.runtime.auth import ROLE_ADMIN, ROLE_INTERNAL, Principal, current_principal
-from services.runtime.db import Database, utcnow
-from services.runtime.errors import (
+from runtime.auth import ROLE_ADMIN, ROLE_INTERNAL, Principal, current_principal
+from runtime.db import Database, utcnow
+from runtime.errors import (
     ContractError,
     FieldViolation,
     invalid_argument,

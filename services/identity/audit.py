@@ -15,7 +15,7 @@ import time
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from services.runtime.db import Database, RawConnection, utcnow
+from runtime.db import Database, RawConnection, utcnow
 
 log = logging.getLogger(__name__)
 

@@ -17,7 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
-from services.runtime import digest
+from legacy import digest
 
 from .network import is_allowed
 

@@ -18,7 +18,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from services.runtime.db import UTCDateTime, declarative_base, utcnow
+from runtime.db import UTCDateTime, declarative_base, utcnow
 
 Base = declarative_base()
 

@@ -20,7 +20,7 @@ from collections.abc import Iterable
 
 import argon2
 
-from services.runtime.errors import ContractError
+from runtime.errors import ContractError
 
 MIN_LENGTH = 8
 MIN_CLASSES = 3

@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import and_, case, select, update
 from sqlalchemy.orm import Session
 
-from services.runtime.db import Database, RawConnection
+from runtime.db import Database, RawConnection
 
 from .authentication import UserRecord
 from .models import AuditEvent, Hospital, PasswordHistory, ServiceClient, User

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from ncms.identity.v1 import identity_pb2, identity_pb2_grpc
-from services.runtime import service_main
-from services.runtime.auth import TokenSigner, TokenVerifier, signing_key_from_secret
-from services.runtime.grpc_server import RunningServer, ServiceBinding, create_server
-from services.runtime.settings import Settings
+from runtime import service_main
+from runtime.auth import TokenSigner, TokenVerifier, signing_key_from_secret
+from runtime.grpc_server import RunningServer, ServiceBinding, create_server
+from runtime.settings import Settings
 
 from .audit import AuditLog
 from .cache import AuthenticationCache, ChangeListener

@@ -22,9 +22,9 @@ from urllib.parse import urlparse
 from google.protobuf import timestamp_pb2
 from sqlalchemy.orm import Session
 
+from legacy import digest
 from ncms.identity.v1 import identity_pb2, identity_pb2_grpc
-from services.runtime import digest
-from services.runtime.auth import (
+from runtime.auth import (
     PERMISSION_LETTERS,
     ROLE_ADMIN,
     ROLE_GATEWAY,
@@ -36,8 +36,8 @@ from services.runtime.auth import (
     format_letters,
     public_key_bytes,
 )
-from services.runtime.db import Database, utcnow
-from services.runtime.errors import (
+from runtime.db import Database, utcnow
+from runtime.errors import (
     ContractError,
     already_exists,
     failed_precondition,
@@ -45,8 +45,8 @@ from services.runtime.errors import (
     permission_denied,
     unauthenticated,
 )
-from services.runtime.settings import Settings
-from services.runtime.timestamps import timestamp
+from runtime.settings import Settings
+from runtime.timestamps import timestamp
 
 from . import audit, repository
 from .audit import AuditLog, AuditUnavailable

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
-from services.runtime.errors import ContractError, FieldViolation
+from runtime.errors import ContractError, FieldViolation
 
 CENT = Decimal("0.01")
 ITEM_KINDS = {"1": "drug", "2": "service"}

@@ -13,11 +13,10 @@ from decimal import Decimal, InvalidOperation
 
 import grpc
 
-from gateway import client, tables
+from legacy import client, digest, tables
 from ncms.settlement.v1 import settlement_pb2
-from services.runtime import digest
-from services.runtime.errors import DomainError
-from services.runtime.timestamps import timestamp
+from runtime.errors import DomainError
+from runtime.timestamps import timestamp
 
 from .upstream import Upstream
 

@@ -21,7 +21,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from services.runtime.db import ScaledDecimal, UTCDateTime, declarative_base, utcnow
+from runtime.db import ScaledDecimal, UTCDateTime, declarative_base, utcnow
 
 Base = declarative_base()
 _ID = BigInteger().with_variant(Integer, "sqlite")

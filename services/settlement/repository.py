@@ -12,7 +12,7 @@ from decimal import Decimal
 from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session, selectinload
 
-from services.runtime.db import RawConnection
+from runtime.db import RawConnection
 
 from . import reconciliation
 from .models import (

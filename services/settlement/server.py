@@ -10,9 +10,9 @@ from ncms.settlement.v1 import (
     supervision_pb2,
     supervision_pb2_grpc,
 )
-from services.runtime import service_main
-from services.runtime.grpc_server import RunningServer, ServiceBinding
-from services.runtime.settings import Settings
+from runtime import service_main
+from runtime.grpc_server import RunningServer, ServiceBinding
+from runtime.settings import Settings
 
 from .policy import PolicyStore
 from .service import SettlementService

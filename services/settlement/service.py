@@ -25,11 +25,11 @@ from sqlalchemy.exc import IntegrityError
 
 from ncms.enrollment.v1 import enrollment_pb2
 from ncms.settlement.v1 import settlement_pb2, settlement_pb2_grpc
-from services.runtime import metrics
-from services.runtime.auth import ROLE_ADMIN, ROLE_INTERNAL, Principal, current_principal
-from services.runtime.db import Database, utcnow
-from services.runtime.errors import ContractError, invalid_argument, permission_denied
-from services.runtime.timestamps import timestamp
+from runtime import metrics
+from runtime.auth import ROLE_ADMIN, ROLE_INTERNAL, Principal, current_principal
+from runtime.db import Database, utcnow
+from runtime.errors import ContractError, invalid_argument, permission_denied
+from runtime.timestamps import timestamp
 
 from . import bills, calculation, inpatient_query, reconciliation, repository
 from .calculation import CLASS_NAMES, Line, money

@@ -17,10 +17,10 @@ import grpc
 from ncms.catalog.v1 import catalog_pb2, catalog_pb2_grpc
 from ncms.enrollment.v1 import enrollment_pb2, enrollment_pb2_grpc
 from ncms.identity.v1 import identity_pb2, identity_pb2_grpc
-from services.runtime.auth import bearer, current_token
-from services.runtime.clients import identity_channel, open_channel
-from services.runtime.errors import from_rpc_error
-from services.runtime.settings import Settings
+from runtime.auth import bearer, current_token
+from runtime.clients import identity_channel, open_channel
+from runtime.errors import from_rpc_error
+from runtime.settings import Settings
 
 from .bills import BillLine
 from .calculation import CLASS_A, CLASS_B, CLASS_C

@@ -15,7 +15,7 @@ from pathlib import Path
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 
-from services.runtime import telemetry
+from runtime import telemetry
 
 
 def main(workdir: Path, backend: str) -> None:

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import grpc
 
+from legacy import digest
 from ncms.identity.v1 import identity_pb2
-from services.runtime import digest
-from services.runtime.errors import from_rpc_error
+from runtime.errors import from_rpc_error
 
 # Which parameters carry the user and the password, per operation.
 CREDENTIAL_FIELDS = {"Yhzjjk": ("fqyh", "fqyhkl"), "Yhscjk": ("fqyh", "fqyhkl"),

@@ -18,7 +18,7 @@ from decimal import Decimal
 
 from sqlalchemy import insert, select
 
-from services.runtime.db import Database
+from runtime.db import Database
 from services.settlement.models import Admission, PolicyVersion, Settlement, SettlementLine
 
 BEIJING = timezone(timedelta(hours=8))

@@ -10,11 +10,11 @@ from __future__ import annotations
 import requests
 from lxml import etree
 
-from gateway import datasets
-from gateway.client import SOAP11, SOAP12, LegacyCaller, Reply, Tables, envelope, sign
-from gateway.client import headers as soap_headers
-from gateway.operations import BY_NAME, DATASET
-from gateway.wsdl import NAMESPACE
+from legacy import datasets
+from legacy.client import SOAP11, SOAP12, LegacyCaller, Reply, Tables, envelope, sign
+from legacy.client import headers as soap_headers
+from legacy.operations import BY_NAME, DATASET
+from legacy.wsdl import NAMESPACE
 
 __all__ = ["SOAP11", "SOAP12", "Answer", "Legacy", "Tables", "ZeepHIS", "envelope", "sign"]
 

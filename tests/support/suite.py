@@ -11,13 +11,13 @@ from dataclasses import dataclass, field
 import grpc
 
 from ncms.identity.v1 import identity_pb2, identity_pb2_grpc
+from runtime.clients import ClientCredentials, identity_channel, with_token
+from runtime.grpc_server import RunningServer
+from runtime.settings import Settings
 from services.catalog import server as catalog_server
 from services.enrollment import server as enrollment_server
 from services.identity import server as identity_server
 from services.identity.service import ADMIN_CLIENT, GATEWAY_CLIENT
-from services.runtime.clients import ClientCredentials, identity_channel, with_token
-from services.runtime.grpc_server import RunningServer
-from services.runtime.settings import Settings
 from services.settlement import server as settlement_server
 
 from .databases import DatabaseFactory
@@ -74,7 +74,7 @@ class Suite:
     def start_gateway(self, host: str = "127.0.0.1", **overrides) -> str:
         """The gateway's WSGI app served in-process (HTTP/1.1, threads); returns its URL."""
         from gateway.app import GatewayApp
-        from gateway.waitress_server import ThreadedServer
+        from legacy.serving import ThreadedServer
 
         server = ThreadedServer(None, host, 0, name="gateway")
         url = f"http://{host}:{server.port}/NcmsService.asmx"
@@ -85,18 +85,25 @@ class Suite:
         return url
 
     def start_hospital(self, code: str = "450200001", **overrides):
-        """A hospital's own service (its identity and SOAP interface), with databases of
-        its own; returns the running hospital.server.HospitalService."""
+        """A hospital's own service: its identity (gRPC) and its SOAP interface, with
+        databases of their own; returns (the running hospital.server.HospitalService,
+        the address of its identity)."""
         from hospital.server import build
 
         data_dir = self.data_dir / f"hospital-{code}"
         settings = base_settings(
-            data_dir, hospital_code=code, identity_address="127.0.0.1:0", hospital_address="127.0.0.1:0",
+            data_dir, hospital_code=code, hospital_address="127.0.0.1:0",
             identity_database_url=self.databases.new("identity"),
             hospital_database_url=self.databases.new("hospital"), **overrides)
-        service = build(settings)
-        self.hospitals.append((service, settings))
-        return service
+        identity = identity_server.build(settings, "127.0.0.1:0")
+        settings = settings.model_copy(update={"identity_address": f"127.0.0.1:{identity.port}"})
+        try:
+            service = build(settings)
+        except BaseException:
+            identity.stop(0)
+            raise
+        self.hospitals.append((service, identity, settings))
+        return service, settings.identity_address
 
     def address(self, service: str) -> str:
         return f"127.0.0.1:{self.servers[service].port}"
@@ -135,8 +142,9 @@ class Suite:
         return self.identity_as(GATEWAY_CLIENT, GATEWAY_SECRET)
 
     def stop(self) -> None:
-        for service, settings in self.hospitals:
-            service.stop(0)
+        for service, identity, settings in self.hospitals:
+            service.stop()
+            identity.stop(grace=0)
             self.databases.drop(settings.identity_database_url)
             self.databases.drop(settings.hospital_database_url)
         for server, app in self._gateways:

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-import services.runtime.db
+import runtime.db
 
 revision: str = '0001'
 down_revision: str | None = None
@@ -24,7 +24,7 @@ def upgrade() -> None:
     sa.Column('card', sa.String(length=30), nullable=False),
     sa.Column('member_id', sa.String(length=30), nullable=False),
     sa.Column('name', sa.String(length=50), nullable=False),
-    sa.Column('admitted_at', services.runtime.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('admitted_at', runtime.db.UTCDateTime(timezone=True), nullable=False),
     sa.Column('department', sa.String(length=100), nullable=False),
     sa.Column('diagnosis', sa.String(length=20), nullable=False),
     sa.Column('diagnosis_name', sa.String(length=200), nullable=False),
@@ -40,10 +40,10 @@ def upgrade() -> None:
     sa.Column('item_name', sa.String(length=200), nullable=False),
     sa.Column('specification', sa.String(length=100), nullable=False),
     sa.Column('unit', sa.String(length=20), nullable=False),
-    sa.Column('price', services.runtime.db.ScaledDecimal(precision=18), nullable=False),
-    sa.Column('quantity', services.runtime.db.ScaledDecimal(precision=18), nullable=False),
-    sa.Column('amount', services.runtime.db.ScaledDecimal(precision=18), nullable=False),
-    sa.Column('fee_time', services.runtime.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('price', runtime.db.ScaledDecimal(precision=18), nullable=False),
+    sa.Column('quantity', runtime.db.ScaledDecimal(precision=18), nullable=False),
+    sa.Column('amount', runtime.db.ScaledDecimal(precision=18), nullable=False),
+    sa.Column('fee_time', runtime.db.UTCDateTime(timezone=True), nullable=True),
     sa.ForeignKeyConstraint(['number'], ['his_inpatients.number'], name=op.f('fk_his_inpatient_fees_number_his_inpatients')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_his_inpatient_fees'))
     )

@@ -1,4 +1,4 @@
+from runtime.db import run_migrations_from_env
 from services.catalog.models import Base
-from services.runtime.db import run_migrations_from_env
 
 run_migrations_from_env(Base.metadata)

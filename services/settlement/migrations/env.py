@@ -1,4 +1,4 @@
-from services.runtime.db import run_migrations_from_env
+from runtime.db import run_migrations_from_env
 from services.settlement.models import Base
 
 run_migrations_from_env(Base.metadata)

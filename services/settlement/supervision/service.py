@@ -16,9 +16,9 @@ import grpc
 from google.type import date_pb2
 
 from ncms.settlement.v1 import supervision_pb2, supervision_pb2_grpc
-from services.runtime.auth import ROLE_ADMIN, ROLE_INTERNAL, current_principal
-from services.runtime.db import Database
-from services.runtime.errors import DomainError, invalid_argument, permission_denied
+from runtime.auth import ROLE_ADMIN, ROLE_INTERNAL, current_principal
+from runtime.db import Database
+from runtime.errors import DomainError, invalid_argument, permission_denied
 
 from ..upstream import Upstream
 from . import periods, queries, report

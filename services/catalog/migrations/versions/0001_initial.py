@@ -9,7 +9,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-import services.runtime.db
+import runtime.db
 
 revision: str = '0001'
 down_revision: str | None = None
@@ -32,13 +32,13 @@ def upgrade() -> None:
     sa.Column('manufacturer', sa.String(length=200), nullable=False),
     sa.Column('approval_number', sa.String(length=100), nullable=False),
     sa.Column('description', sa.String(length=500), nullable=False),
-    sa.Column('price', services.runtime.db.ScaledDecimal(precision=18), nullable=True),
+    sa.Column('price', runtime.db.ScaledDecimal(precision=18), nullable=True),
     sa.Column('proposed_ncms_code', sa.String(length=50), nullable=False),
     sa.Column('deleted', sa.Boolean(), nullable=False),
     sa.Column('ncms_code', sa.String(length=50), nullable=True),
     sa.Column('mapping_source', sa.String(length=16), nullable=False),
-    sa.Column('created_at', services.runtime.db.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('updated_at', services.runtime.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('created_at', runtime.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', runtime.db.UTCDateTime(timezone=True), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_hospital_items')),
     sa.UniqueConstraint('hospital_code', 'kind', 'code', name=op.f('uq_hospital_items_hospital_code_kind_code'))
     )
@@ -56,14 +56,14 @@ def upgrade() -> None:
     sa.Column('unit', sa.String(length=20), nullable=False),
     sa.Column('approval_number', sa.String(length=100), nullable=False),
     sa.Column('charge_class', sa.String(length=1), nullable=False),
-    sa.Column('self_pay_ratio', services.runtime.db.ScaledDecimal(precision=18), nullable=True),
-    sa.Column('price_limit', services.runtime.db.ScaledDecimal(precision=18), nullable=True),
+    sa.Column('self_pay_ratio', runtime.db.ScaledDecimal(precision=18), nullable=True),
+    sa.Column('price_limit', runtime.db.ScaledDecimal(precision=18), nullable=True),
     sa.Column('norm_name', sa.String(length=200), nullable=False),
     sa.Column('norm_specification', sa.String(length=100), nullable=False),
     sa.Column('norm_unit', sa.String(length=20), nullable=False),
     sa.Column('norm_approval', sa.String(length=100), nullable=False),
-    sa.Column('valid_from', services.runtime.db.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('valid_to', services.runtime.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('valid_from', runtime.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('valid_to', runtime.db.UTCDateTime(timezone=True), nullable=True),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_ncms_items'))
     )
     with op.batch_alter_table('ncms_items', schema=None) as batch_op:
@@ -75,12 +75,12 @@ def upgrade() -> None:
     op.create_table('hospital_item_events',
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
     sa.Column('hospital_item_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
-    sa.Column('time', services.runtime.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('time', runtime.db.UTCDateTime(timezone=True), nullable=False),
     sa.Column('event', sa.String(length=8), nullable=False),
     sa.Column('name', sa.String(length=200), nullable=False),
     sa.Column('specification', sa.String(length=100), nullable=False),
     sa.Column('approval_number', sa.String(length=100), nullable=False),
-    sa.Column('price', services.runtime.db.ScaledDecimal(precision=18), nullable=True),
+    sa.Column('price', runtime.db.ScaledDecimal(precision=18), nullable=True),
     sa.Column('proposed_ncms_code', sa.String(length=50), nullable=False),
     sa.Column('ncms_code', sa.String(length=50), nullable=True),
     sa.Column('mapping_source', sa.String(length=16), nullable=False),

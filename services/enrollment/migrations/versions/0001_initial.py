@@ -9,7 +9,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-import services.runtime.db
+import runtime.db
 
 revision: str = '0001'
 down_revision: str | None = None
@@ -24,7 +24,7 @@ def upgrade() -> None:
     sa.Column('head_name', sa.String(length=50), nullable=False),
     sa.Column('address', sa.String(length=200), nullable=False),
     sa.Column('region_code', sa.String(length=12), nullable=False),
-    sa.Column('updated_at', services.runtime.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', runtime.db.UTCDateTime(timezone=True), nullable=False),
     sa.PrimaryKeyConstraint('card', name=op.f('pk_households'))
     )
     op.create_table('members',
@@ -35,7 +35,7 @@ def upgrade() -> None:
     sa.Column('birth_date', sa.String(length=10), nullable=False),
     sa.Column('id_number', sa.String(length=18), nullable=False),
     sa.Column('relation', sa.String(length=20), nullable=False),
-    sa.Column('updated_at', services.runtime.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', runtime.db.UTCDateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['card'], ['households.card'], name=op.f('fk_members_card_households')),
     sa.PrimaryKeyConstraint('member_id', name=op.f('pk_members'))
     )
@@ -47,7 +47,7 @@ def upgrade() -> None:
     sa.Column('year', sa.Integer(), nullable=False),
     sa.Column('status', sa.String(length=1), nullable=False),
     sa.Column('category', sa.String(length=1), nullable=False),
-    sa.Column('updated_at', services.runtime.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', runtime.db.UTCDateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['member_id'], ['members.member_id'], name=op.f('fk_enrollments_member_id_members')),
     sa.PrimaryKeyConstraint('member_id', 'year', name=op.f('pk_enrollments'))
     )

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-import services.runtime.db
+import runtime.db
 
 revision: str = '0002'
 down_revision: str | None = '0001'

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-import services.runtime.db
+import runtime.db
 
 revision: str = '0002'
 down_revision: str | None = '0001'
@@ -23,12 +23,12 @@ def upgrade() -> None:
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
     sa.Column('hospital_code', sa.String(length=32), nullable=False),
     sa.Column('day', sa.Date(), nullable=False),
-    sa.Column('reconciled_at', services.runtime.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('reconciled_at', runtime.db.UTCDateTime(timezone=True), nullable=False),
     sa.Column('requested_by', sa.String(length=120), nullable=False),
     sa.Column('hospital_count', sa.Integer(), nullable=False),
     sa.Column('ncms_count', sa.Integer(), nullable=False),
-    sa.Column('hospital_total', services.runtime.db.ScaledDecimal(precision=18), nullable=False),
-    sa.Column('ncms_total', services.runtime.db.ScaledDecimal(precision=18), nullable=False),
+    sa.Column('hospital_total', runtime.db.ScaledDecimal(precision=18), nullable=False),
+    sa.Column('ncms_total', runtime.db.ScaledDecimal(precision=18), nullable=False),
     sa.Column('agreed', sa.Boolean(), nullable=False),
     sa.Column('differences', sa.Text(), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_reconciliations'))

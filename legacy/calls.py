@@ -1,7 +1,7 @@
 """One legacy call, from parsed parameters to the contract's return value.
 
 1. DataSets are read as transmitted, and the digest's canonical message is built
-   from every parameter (services/runtime/digest.py).
+   from every parameter (runtime/digest.py).
 2. Identity decides the call (hospital, digest, user, address, lock-out, password,
    authorisation, letter) and audits the decision; a refusal ends the call here, so
    nothing about the data is revealed to a caller that is not authenticated.
@@ -18,11 +18,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from ncms.identity.v1 import identity_pb2
-from services.runtime import digest
-from services.runtime.errors import ContractError, ServiceUnavailable
+from runtime.errors import ContractError, ServiceUnavailable
 
-from . import datasets
-from .backends import Backends
+from . import datasets, digest
+from .identity import Connections
 from .operations import Operation
 
 log = logging.getLogger(__name__)
@@ -38,7 +37,7 @@ class Call:
     principal: identity_pb2.Principal
     token: str
     call_id: str
-    backends: Backends
+    backends: Connections
     max_rows: int
 
     def text(self, name: str) -> str:
@@ -67,7 +66,7 @@ class Outcome:
 
 @dataclass
 class CallProcessor:
-    backends: Backends
+    backends: Connections
     handlers: dict[str, Handler]
     max_rows: int
     fallback: Handler = field(default=None)  # type: ignore[assignment]
@@ -110,6 +109,10 @@ class CallProcessor:
             return Outcome(error=error, hospital=hospital)
         self.backends.report_outcome(call.call_id, None)
         return Outcome(value=value, hospital=hospital)
+
+
+    def close(self) -> None:
+        self.backends.close()
 
 
 def not_available(call: Call) -> object:

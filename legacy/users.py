@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from ncms.identity.v1 import identity_pb2
 
-from ..calls import Call
+from .calls import Call
 
 
 def change_password(call: Call) -> str:

@@ -24,9 +24,9 @@ from functools import lru_cache
 
 from lxml import etree
 
-from services.runtime.digest import DataSetCells
-from services.runtime.errors import ContractError, FieldViolation
+from runtime.errors import ContractError, FieldViolation
 
+from .digest import DataSetCells
 from .tables import DECIMAL, INTEGER, ResultTable, TableSpec
 
 XS = "http://www.w3.org/2001/XMLSchema"

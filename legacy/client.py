@@ -14,9 +14,7 @@ from dataclasses import dataclass
 
 from lxml import etree
 
-from services.runtime import digest
-
-from . import datasets
+from . import datasets, digest
 from .operations import BY_NAME, DATASET
 from .wsdl import NAMESPACE
 

@@ -146,3 +146,16 @@ class _ClientCallDetails(_CallDetails, grpc.ClientCallDetails):
 def with_token(channel: grpc.Channel, token: Callable[[], str]) -> grpc.Channel:
     """``channel``, with every call carrying the token ``token()`` returns."""
     return grpc.intercept_channel(channel, _BearerInterceptor(token))
+
+
+def serving(address: str, timeout: float = 1.0) -> bool:
+    """Whether the gRPC server at ``address`` answers its health check with SERVING."""
+    from grpc_health.v1 import health_pb2, health_pb2_grpc
+
+    with grpc.insecure_channel(address) as channel:
+        try:
+            status = health_pb2_grpc.HealthStub(channel).Check(
+                health_pb2.HealthCheckRequest(), timeout=timeout).status
+        except grpc.RpcError:
+            return False
+    return status == health_pb2.HealthCheckResponse.SERVING
