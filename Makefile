@@ -42,8 +42,9 @@ test: setup  ## run the test suite (SQLite; DB=postgresql for PostgreSQL)
 test-postgres: setup  ## run the test suite against PostgreSQL (127.0.0.1:5432, user postgres)
 	$(MAKE) test DB=postgresql
 
-lint: setup  ## static checks
+lint: setup  ## static checks: ruff, and the walls between the packages (import-linter)
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports --no-cache
 
 check-package: setup  ## install the suite into a fresh environment as the images do, and migrate
 	@rm -rf .check-package && $(PYTHON) -m venv .check-package/venv

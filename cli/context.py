@@ -16,7 +16,8 @@ from google.protobuf.json_format import MessageToDict
 
 from ncms.identity.v1 import identity_pb2_grpc
 from runtime.clients import ClientCredentials, identity_channel, open_channel, with_token
-from runtime.errors import ContractError, ServiceUnavailable, from_rpc_error
+from runtime.errors import ContractError, ServiceUnavailable
+from runtime.rpc_errors import from_rpc_error
 from runtime.settings import ConfigurationError, Settings, load_settings
 
 ADMIN_CLIENT = "ncms-admin"

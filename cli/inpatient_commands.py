@@ -23,7 +23,7 @@ def inpatient() -> None:
 @click.option("--hospital", required=True, help="医院代码 of the hospital to ask.")
 @click.option("--zybh", required=True, help="住院编号.")
 @pass_context
-def inpatient_query(ctx: Context, hospital: str, zybh: str) -> None:
+def hospital_relay(ctx: Context, hospital: str, zybh: str) -> None:
     """Ask the hospital's own service (zysjcxjk) for an in-patient's data and fees so far.
 
     The call goes to the endpoint registered with `ncms hospital endpoint`, as the user

@@ -20,7 +20,8 @@ import grpc
 from ncms.identity.v1 import identity_pb2, identity_pb2_grpc
 from runtime.auth import bearer
 from runtime.clients import ClientCredentials, identity_channel, open_channel
-from runtime.errors import ContractError, from_rpc_error
+from runtime.errors import ContractError
+from runtime.rpc_errors import from_rpc_error
 from runtime.settings import Settings
 
 log = logging.getLogger(__name__)

@@ -26,7 +26,8 @@ from grpc_reflection.v1alpha import reflection
 from . import metrics, telemetry
 from .auth import TokenVerifier, reset_current_principal, set_current_principal
 from .deadline import reset_current_rpc, set_current_rpc
-from .errors import DomainError, internal_status, to_grpc_status, unauthenticated
+from .errors import DomainError, unauthenticated
+from .rpc_errors import internal_status, to_grpc_status
 
 log = logging.getLogger(__name__)
 

@@ -22,7 +22,7 @@ from ncms.identity.v1 import identity_pb2, identity_pb2_grpc
 from ncms.settlement.v1 import settlement_pb2, settlement_pb2_grpc
 from runtime.clients import ClientCredentials, identity_channel, with_token
 from runtime.db import Database
-from runtime.errors import from_rpc_error
+from runtime.rpc_errors import from_rpc_error
 from tests.support.soap import Legacy, ZeepHIS
 from tests.support.suite import ADMIN_SECRET, new_hospital
 
@@ -218,7 +218,7 @@ def test_the_hospital_side_serves_the_user_operations_with_the_same_rules(sides)
     assert deleted.call("zysjcxjk", zybh=PATIENT.number).error_info()[0] == "E1006"
 
 
-def test_ncms_inpatient_query_command(sides):
+def test_ncms_hospital_relay_command(sides):
     env = {**os.environ, "NCMS_SETTLEMENT_ADDRESS": sides.ncms.address("settlement"),
            "NCMS_IDENTITY_ADDRESS": sides.ncms.address("identity"), "NCMS_ADMIN_CLIENT_SECRET": ADMIN_SECRET,
            "NCMS_DATA_DIR": str(sides.ncms.data_dir)}

@@ -15,7 +15,7 @@ from ncms.identity.v1 import identity_pb2, identity_pb2_grpc
 from runtime.auth import Principal, TokenSigner, signing_key_from_secret
 from runtime.clients import with_token
 from runtime.db import utcnow
-from runtime.errors import from_rpc_error
+from runtime.rpc_errors import from_rpc_error
 from services.identity.models import AuditEvent, Hospital, User
 from tests.support.legacy import CREDENTIAL_FIELDS, authenticate_request, error_code
 from tests.support.suite import new_hospital, new_user

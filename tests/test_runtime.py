@@ -15,7 +15,8 @@ import pytest
 import sqlalchemy as sa
 
 from runtime.db import Database, ScaledDecimal, UTCDateTime
-from runtime.errors import ContractError, from_rpc_error, invalid_argument
+from runtime.errors import ContractError, invalid_argument
+from runtime.rpc_errors import from_rpc_error
 from runtime.settings import ConfigurationError, Settings
 
 

@@ -31,7 +31,7 @@ from runtime.db import Database, utcnow
 from runtime.errors import ContractError, invalid_argument, permission_denied
 from runtime.timestamps import timestamp
 
-from . import bills, calculation, inpatient_query, reconciliation, repository
+from . import bills, calculation, hospital_relay, reconciliation, repository
 from .calculation import CLASS_NAMES, Line, money
 from .models import INPATIENT, OUTPATIENT, Admission, PolicyVersion, Reconciliation, Settlement
 from .policy import Policy, PolicyStore
@@ -467,7 +467,7 @@ class SettlementService(settlement_pb2_grpc.SettlementServiceServicer):
         remaining = context.time_remaining()
         if remaining is not None:
             timeout = max(0.1, min(timeout, remaining - 0.1))  # answer before our caller gives up
-        return inpatient_query.query(self.upstream, hospital, number, timeout)
+        return hospital_relay.query(self.upstream, hospital, number, timeout)
 
 
     # --- reconciliation (dzjk) -----------------------------------------------------------

@@ -19,7 +19,7 @@ from ncms.enrollment.v1 import enrollment_pb2, enrollment_pb2_grpc
 from ncms.identity.v1 import identity_pb2, identity_pb2_grpc
 from runtime.auth import bearer, current_token
 from runtime.clients import identity_channel, open_channel
-from runtime.errors import from_rpc_error
+from runtime.rpc_errors import from_rpc_error
 from runtime.settings import Settings
 
 from .bills import BillLine

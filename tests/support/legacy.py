@@ -6,7 +6,7 @@ import grpc
 
 from legacy import digest
 from ncms.identity.v1 import identity_pb2
-from runtime.errors import from_rpc_error
+from runtime.rpc_errors import from_rpc_error
 
 # Which parameters carry the user and the password, per operation.
 CREDENTIAL_FIELDS = {"Yhzjjk": ("fqyh", "fqyhkl"), "Yhscjk": ("fqyh", "fqyhkl"),

@@ -12,13 +12,12 @@ from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
 
-import grpc
 from google.type import date_pb2
 
 from ncms.settlement.v1 import supervision_pb2, supervision_pb2_grpc
 from runtime.auth import ROLE_ADMIN, ROLE_INTERNAL, current_principal
 from runtime.db import Database
-from runtime.errors import DomainError, invalid_argument, permission_denied
+from runtime.errors import DomainError, Status, invalid_argument, permission_denied
 
 from ..upstream import Upstream
 from . import periods, queries, report
@@ -51,7 +50,7 @@ class SupervisionService(supervision_pb2_grpc.SupervisionServiceServicer):
             return rulebook.load(self.rules_path)
         except rulebook.RulesError as exc:
             log.error("supervision rules refused: %s", exc)
-            raise DomainError(grpc.StatusCode.FAILED_PRECONDITION, "RULES_INVALID", str(exc)) from None
+            raise DomainError(Status.FAILED_PRECONDITION, "RULES_INVALID", str(exc)) from None
 
     @staticmethod
     def _period(text: str) -> periods.Period:

@@ -11,11 +11,9 @@ from __future__ import annotations
 
 from decimal import Decimal, InvalidOperation
 
-import grpc
-
 from legacy import client, digest, tables
 from ncms.settlement.v1 import settlement_pb2
-from runtime.errors import DomainError
+from runtime.errors import DomainError, Status
 from runtime.timestamps import timestamp
 
 from .upstream import Upstream
@@ -25,20 +23,20 @@ STATUSES = {"1": settlement_pb2.INPATIENT_STATUS_IN_HOSPITAL, "2": settlement_pb
 
 
 def unreachable(hospital: str, endpoint: str, reason: str) -> DomainError:
-    return DomainError(grpc.StatusCode.UNAVAILABLE, "HOSPITAL_UNREACHABLE",
+    return DomainError(Status.UNAVAILABLE, "HOSPITAL_UNREACHABLE",
                        f"hospital {hospital} at {endpoint} did not answer: {reason}",
                        metadata={"hospital": hospital})
 
 
 def bad_answer(hospital: str, reason: str) -> DomainError:
-    return DomainError(grpc.StatusCode.UNAVAILABLE, "HOSPITAL_BAD_ANSWER",
+    return DomainError(Status.UNAVAILABLE, "HOSPITAL_BAD_ANSWER",
                        f"hospital {hospital} answered zysjcxjk with unusable data: {reason}",
                        metadata={"hospital": hospital})
 
 
 def refused(hospital: str, refusal: str) -> DomainError:
     code = refusal.split(":", 1)[0] if refusal[:1] == "E" else ""
-    return DomainError(grpc.StatusCode.FAILED_PRECONDITION, "HOSPITAL_REFUSED",
+    return DomainError(Status.FAILED_PRECONDITION, "HOSPITAL_REFUSED",
                        f"hospital {hospital} refused zysjcxjk: {refusal}",
                        metadata={"hospital": hospital, "hospital_error": code})
 
