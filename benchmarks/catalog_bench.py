@@ -24,7 +24,13 @@ import sqlalchemy as sa
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 from ncms.catalog.v1 import catalog_pb2, catalog_pb2_grpc
-from runtime.clients import ClientCredentials, identity_channel, open_channel, with_token
+from runtime.clients import (
+    ClientCredentials,
+    PackageStubs,
+    identity_channel,
+    open_channel,
+    with_token,
+)
 
 from . import gateway_bench
 from .harness import Components, compare, free_port, ratio_line
@@ -38,7 +44,7 @@ def admin_token(identity_address: str):
     channel = identity_channel(identity_address)
     from ncms.identity.v1 import identity_pb2_grpc
 
-    return ClientCredentials(identity_pb2_grpc.IdentityServiceStub(channel), "ncms-admin", ADMIN_SECRET).token
+    return ClientCredentials(identity_pb2_grpc.TokenServiceStub(channel), "ncms-admin", ADMIN_SECRET).token
 
 
 def ncms_rows(count: int) -> list[dict[str, str]]:
@@ -176,8 +182,8 @@ def main(argv: list[str] | None = None) -> None:
         per_hospital = args.items // args.hospitals
         from ncms.identity.v1 import identity_pb2, identity_pb2_grpc
 
-        identity = identity_pb2_grpc.IdentityServiceStub(with_token(identity_channel(identity_address),
-                                                                    admin_token(identity_address)))
+        identity = PackageStubs(with_token(identity_channel(identity_address), admin_token(identity_address)),
+                                identity_pb2_grpc)
         started = time.perf_counter()
         for hospital in range(args.hospitals):
             code = f"4502{hospital:05d}"

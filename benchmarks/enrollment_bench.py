@@ -101,7 +101,7 @@ def health_call(address: str):
 
 
 def household_call(address: str, identity_address: str, households: int):
-    credentials = ClientCredentials(identity_pb2_grpc.IdentityServiceStub(identity_channel(identity_address)),
+    credentials = ClientCredentials(identity_pb2_grpc.TokenServiceStub(identity_channel(identity_address)),
                                     "ncms-admin", gateway_bench.ADMIN_SECRET)
     stub = enrollment_pb2_grpc.EnrollmentServiceStub(open_channel(address))
     rng = random.Random()

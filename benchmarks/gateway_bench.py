@@ -21,7 +21,7 @@ import sys
 import time
 
 from ncms.identity.v1 import identity_pb2, identity_pb2_grpc
-from runtime.clients import ClientCredentials, identity_channel, with_token
+from runtime.clients import ClientCredentials, PackageStubs, identity_channel, with_token
 
 from .harness import (
     Components,
@@ -56,8 +56,8 @@ def legacy_call(url: str, body: bytes):
 
 def prepare(identity_address: str) -> str:
     channel = identity_channel(identity_address)
-    admin = identity_pb2_grpc.IdentityServiceStub(with_token(channel, ClientCredentials(
-        identity_pb2_grpc.IdentityServiceStub(channel), "ncms-admin", ADMIN_SECRET).token))
+    admin = PackageStubs(with_token(channel, ClientCredentials(
+        identity_pb2_grpc.TokenServiceStub(channel), "ncms-admin", ADMIN_SECRET).token), identity_pb2_grpc)
     key = admin.CreateHospital(identity_pb2.CreateHospitalRequest(
         code="450200001", name="bench", level=2)).signing_key
     admin.CreateUser(identity_pb2.CreateUserRequest(

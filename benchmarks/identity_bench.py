@@ -12,7 +12,7 @@ from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 from legacy import digest
 from ncms.identity.v1 import identity_pb2, identity_pb2_grpc
-from runtime.clients import ClientCredentials, identity_channel
+from runtime.clients import ClientCredentials, PackageStubs, identity_channel
 
 from . import gateway_bench
 from .gateway_bench import ADMIN_SECRET, GATEWAY_SECRET, PASSWORD
@@ -22,7 +22,7 @@ from .harness import Components, compare, free_port, ratio_line
 # call metadata, a deadline.
 
 def gateway_metadata(channel: grpc.Channel) -> tuple:
-    credentials = ClientCredentials(identity_pb2_grpc.IdentityServiceStub(channel), "ncms-gateway",
+    credentials = ClientCredentials(identity_pb2_grpc.TokenServiceStub(channel), "ncms-gateway",
                                     GATEWAY_SECRET)
     return credentials.metadata()
 
@@ -36,7 +36,7 @@ def health_call(address: str):
 
 def authenticate_call(address: str, request: bytes):
     channel = identity_channel(address)
-    stub, metadata = identity_pb2_grpc.IdentityServiceStub(channel), gateway_metadata(channel)
+    stub, metadata = PackageStubs(channel, identity_pb2_grpc), gateway_metadata(channel)
     parsed = identity_pb2.AuthenticateRequest.FromString(request)
     return lambda: stub.Authenticate(parsed, timeout=5, metadata=metadata)
 

@@ -35,7 +35,13 @@ from ncms.catalog.v1 import catalog_pb2, catalog_pb2_grpc
 from ncms.enrollment.v1 import enrollment_pb2, enrollment_pb2_grpc
 from ncms.identity.v1 import identity_pb2, identity_pb2_grpc
 from ncms.settlement.v1 import settlement_pb2, settlement_pb2_grpc
-from runtime.clients import ClientCredentials, identity_channel, open_channel, with_token
+from runtime.clients import (
+    ClientCredentials,
+    PackageStubs,
+    identity_channel,
+    open_channel,
+    with_token,
+)
 from services.enrollment.records import COLUMNS
 
 from . import gateway_bench, relay_server
@@ -55,9 +61,9 @@ def member(n: int) -> tuple[str, str, str]:
 def prepare(addresses: dict[str, str], members: int) -> tuple[str, str]:
     """The hospital, its user, catalogs, enrolled members; returns (signing key, client secret)."""
     channel = identity_channel(addresses["identity"])
-    token = ClientCredentials(identity_pb2_grpc.IdentityServiceStub(channel), "ncms-admin",
+    token = ClientCredentials(identity_pb2_grpc.TokenServiceStub(channel), "ncms-admin",
                               gateway_bench.ADMIN_SECRET).token
-    identity = identity_pb2_grpc.IdentityServiceStub(with_token(channel, token))
+    identity = PackageStubs(with_token(channel, token), identity_pb2_grpc)
     key = identity.CreateHospital(identity_pb2.CreateHospitalRequest(code="450200001", name="bench", level=2)).signing_key
     identity.CreateUser(identity_pb2.CreateUserRequest(
         hospital_code="450200001", name="his01", password=gateway_bench.PASSWORD,
@@ -97,13 +103,16 @@ def health_call(address: str):
     return lambda: stub.Check(health_pb2.HealthCheckRequest(), timeout=5)
 
 
+ITEM_KINDS = {"1": settlement_pb2.ITEM_KIND_DRUG, "2": settlement_pb2.ITEM_KIND_SERVICE}
+
+
 def grpc_settle_call(address: str, identity_address: str, secret: str, members: int):
-    credentials = ClientCredentials(identity_pb2_grpc.IdentityServiceStub(identity_channel(identity_address)),
+    credentials = ClientCredentials(identity_pb2_grpc.TokenServiceStub(identity_channel(identity_address)),
                                     "bench-his", secret)
     stub = settlement_pb2_grpc.SettlementServiceStub(open_channel(address))
     rng = random.Random()
     visit_time = datetime(YEAR, 6, 1, 9, 30, tzinfo=BEIJING)
-    lines = [settlement_pb2.BillLine(line_number=n, item_type=kind, item_code=code, item_name=name, price=price,
+    lines = [settlement_pb2.BillLine(line_number=n, item_kind=ITEM_KINDS[kind], item_code=code, item_name=name, price=price,
                                      quantity=quantity, amount=amount)
              for n, kind, code, name, price, quantity, amount in _bill_lines()]
 

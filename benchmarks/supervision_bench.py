@@ -28,7 +28,13 @@ import sqlalchemy as sa
 
 from ncms.identity.v1 import identity_pb2, identity_pb2_grpc
 from ncms.settlement.v1 import supervision_pb2, supervision_pb2_grpc
-from runtime.clients import ClientCredentials, identity_channel, open_channel, with_token
+from runtime.clients import (
+    ClientCredentials,
+    PackageStubs,
+    identity_channel,
+    open_channel,
+    with_token,
+)
 from runtime.db import Database, migrate
 
 from . import gateway_bench
@@ -122,9 +128,9 @@ def run(url: str, args) -> None:
         components.start("services.settlement", addresses["settlement"])
         settlement_pid = components.processes[1].pid
         channel = identity_channel(addresses["identity"])
-        token = ClientCredentials(identity_pb2_grpc.IdentityServiceStub(channel), "ncms-admin",
+        token = ClientCredentials(identity_pb2_grpc.TokenServiceStub(channel), "ncms-admin",
                                   gateway_bench.ADMIN_SECRET).token
-        identity = identity_pb2_grpc.IdentityServiceStub(with_token(channel, token))
+        identity = PackageStubs(with_token(channel, token), identity_pb2_grpc)
         for n in range(args.hospitals):
             identity.CreateHospital(identity_pb2.CreateHospitalRequest(
                 code=f"4502{n:05d}", name=f"测试医院{n:03d}", level=1 + n % 4))

@@ -15,12 +15,17 @@ import grpc
 from google.protobuf.json_format import MessageToDict
 
 from ncms.identity.v1 import identity_pb2_grpc
-from runtime.clients import ClientCredentials, identity_channel, open_channel, with_token
+from runtime.auth import ADMIN_CLIENT
+from runtime.clients import (
+    ClientCredentials,
+    PackageStubs,
+    identity_channel,
+    open_channel,
+    with_token,
+)
 from runtime.errors import ContractError, ServiceUnavailable
 from runtime.rpc_errors import from_rpc_error
 from runtime.settings import ConfigurationError, Settings, load_settings
-
-ADMIN_CLIENT = "ncms-admin"
 
 
 class CommandError(click.ClickException):
@@ -57,7 +62,7 @@ class Context:
             secret = self.settings.secret("admin_client_secret")
         except ConfigurationError as exc:
             raise CommandError(str(exc)) from None
-        stub = identity_pb2_grpc.IdentityServiceStub(self._channel("identity", identity_channel))
+        stub = identity_pb2_grpc.TokenServiceStub(self._channel("identity", identity_channel))
         return ClientCredentials(stub, ADMIN_CLIENT, secret).token
 
     def _channel(self, service: str, opener: Callable[[str], grpc.Channel] = open_channel) -> grpc.Channel:
@@ -67,12 +72,20 @@ class Context:
 
     def stub(self, service: str, stub_class: type) -> Any:
         """A stub for ``service`` whose calls carry the administrator's token."""
+        return stub_class(self._admin_channel(service))
+
+    def _admin_channel(self, service: str) -> grpc.Channel:
         channel = self._channel(service, identity_channel if service == "identity" else open_channel)
-        return stub_class(with_token(channel, self.admin_token))
+        return with_token(channel, self.admin_token)
+
+    def services(self, service: str, grpc_module) -> PackageStubs:
+        """Every gRPC service of ``service``'s package (e.g. identity_pb2_grpc), as the
+        administrator."""
+        return PackageStubs(self._admin_channel(service), grpc_module)
 
     @property
-    def identity(self) -> identity_pb2_grpc.IdentityServiceStub:
-        return self.stub("identity", identity_pb2_grpc.IdentityServiceStub)
+    def identity(self) -> PackageStubs:
+        return self.services("identity", identity_pb2_grpc)
 
     def close(self) -> None:
         for channel in self._channels:

@@ -29,7 +29,7 @@ import grpc
 from ncms.catalog.v1 import catalog_pb2, catalog_pb2_grpc
 from ncms.enrollment.v1 import enrollment_pb2, enrollment_pb2_grpc
 from ncms.identity.v1 import identity_pb2, identity_pb2_grpc
-from runtime.clients import ClientCredentials, identity_channel, with_token
+from runtime.clients import ClientCredentials, PackageStubs, identity_channel, with_token
 from runtime.settings import Settings
 
 from . import demo_data
@@ -203,9 +203,9 @@ def set_up_hospital_side(ctx: Context, side: HospitalSide, key: str, year: int) 
     settings = side.settings()
     channel = identity_channel(side.identity_address)
     try:
-        token = ClientCredentials(identity_pb2_grpc.IdentityServiceStub(channel), "ncms-admin",
+        token = ClientCredentials(identity_pb2_grpc.TokenServiceStub(channel), "ncms-admin",
                                   settings.secret("admin_client_secret")).token
-        hospital_identity = identity_pb2_grpc.IdentityServiceStub(with_token(channel, token))
+        hospital_identity = PackageStubs(with_token(channel, token), identity_pb2_grpc)
         try:
             hospital_identity.CreateHospital(identity_pb2.CreateHospitalRequest(
                 code=DEMO_HOSPITAL, name=DEMO_HOSPITAL_NAME, level=DEMO_LEVEL, signing_key=key))

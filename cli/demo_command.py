@@ -176,7 +176,7 @@ def run_walkthrough(ctx: Context, data_dir: Path) -> None:
         click.echo(f"   → QueryInpatient(hospital_code={DEMO_HOSPITAL}, number={zybh}) over gRPC; the "
                    "settlement service calls zysjcxjk at the hospital's endpoint")
         with ctx.calling("settlement"):
-            answer = ctx.stub("settlement", settlement_pb2_grpc.SettlementServiceStub).QueryInpatient(
+            answer = ctx.services("settlement", settlement_pb2_grpc).QueryInpatient(
                 settlement_pb2.QueryInpatientRequest(hospital_code=DEMO_HOSPITAL, number=zybh))
         click.echo(f"   ← {answer.name} in hospital since {admitted:%Y-%m-%d}, {len(answer.fees)} fee lines, "
                    f"ljfy {answer.total}")

@@ -11,7 +11,7 @@ from .settlement_commands import when
 
 pass_context = click.make_pass_decorator(Context)
 STATUSES = {settlement_pb2.INPATIENT_STATUS_IN_HOSPITAL: "1 在院", settlement_pb2.INPATIENT_STATUS_DISCHARGED: "2 已出院"}
-ITEM_TYPES = {"1": "药品", "2": "诊疗"}
+ITEM_KINDS = {settlement_pb2.ITEM_KIND_DRUG: "药品", settlement_pb2.ITEM_KIND_SERVICE: "诊疗"}
 
 
 @click.group()
@@ -30,7 +30,7 @@ def hospital_relay(ctx: Context, hospital: str, zybh: str) -> None:
     set there, signed with the hospital's key.
     """
     with ctx.calling("settlement"):
-        answer = ctx.stub("settlement", settlement_pb2_grpc.SettlementServiceStub).QueryInpatient(
+        answer = ctx.services("settlement", settlement_pb2_grpc).QueryInpatient(
             settlement_pb2.QueryInpatientRequest(hospital_code=hospital, number=zybh))
 
     def human() -> None:
@@ -40,7 +40,7 @@ def hospital_relay(ctx: Context, hospital: str, zybh: str) -> None:
         click.echo(f"  diagnosis  {answer.diagnosis} {answer.diagnosis_name}")
         click.echo(f"  fees so far (ljfy) {answer.total} in {len(answer.fees)} lines")
         table(["mxxh", "type", "item", "name", "spec", "price", "qty", "je", "time"],
-              [[f.line_number, ITEM_TYPES.get(f.item_type, f.item_type), f.item_code, f.item_name, f.specification,
+              [[f.line_number, ITEM_KINDS.get(f.item_kind, ""), f.item_code, f.item_name, f.specification,
                 f.price, f.quantity, f.amount, when(f.fee_time)] for f in answer.fees])
 
     ctx.emit(message_dict(answer), human)

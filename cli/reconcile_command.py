@@ -29,7 +29,7 @@ def reconcile(ctx: Context, hospital: str, day, limit: int) -> None:
     hospital's latest reconciliations (dzjk) of that day, with every difference."""
     the_day: date = day.date()
     with ctx.calling("settlement"):
-        summary = ctx.stub("settlement", settlement_pb2_grpc.SettlementServiceStub).GetDaySummary(
+        summary = ctx.services("settlement", settlement_pb2_grpc).GetDaySummary(
             settlement_pb2.GetDaySummaryRequest(
                 hospital_code=hospital, reconciliation_limit=limit,
                 date=date_pb2.Date(year=the_day.year, month=the_day.month, day=the_day.day)))

@@ -68,7 +68,7 @@ def settlement_show(ctx: Context, hospital: str, mzbh: str | None, zybh: str | N
     if (mzbh is None) == (zybh is None):
         raise CommandError("give exactly one of --mzbh and --zybh")
     kind = settlement_pb2.SETTLEMENT_KIND_OUTPATIENT if mzbh else settlement_pb2.SETTLEMENT_KIND_INPATIENT
-    stub = ctx.stub("settlement", settlement_pb2_grpc.SettlementServiceStub)
+    stub = ctx.services("settlement", settlement_pb2_grpc)
     with ctx.calling("settlement"):
         response = stub.GetSettlement(settlement_pb2.GetSettlementRequest(
             hospital_code=hospital, kind=kind, number=mzbh or zybh))

@@ -21,3 +21,11 @@ class Backends(Connections):
     @property
     def settlement(self) -> settlement_pb2_grpc.SettlementServiceStub:
         return self.stub("settlement", settlement_pb2_grpc.SettlementServiceStub)
+
+    @property
+    def admissions(self) -> settlement_pb2_grpc.AdmissionServiceStub:
+        return self.stub("settlement", settlement_pb2_grpc.AdmissionServiceStub)
+
+    @property
+    def reconciliation(self) -> settlement_pb2_grpc.ReconciliationServiceStub:
+        return self.stub("settlement", settlement_pb2_grpc.ReconciliationServiceStub)

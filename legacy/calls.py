@@ -6,19 +6,22 @@
    authorisation, letter) and audits the decision; a refusal ends the call here, so
    nothing about the data is revealed to a caller that is not authenticated.
 3. The operation's handler validates the data (E2001 names table, row and column)
-   and calls the owning service with the caller's token.
+   and calls the owning service with the caller's token. A service names a bad value
+   by its path in the request (``lines[3].amount``); the handler's ``LegacyFields``
+   turn that back into the table, row and column the hospital sent (表mzmx 第4行 列je).
 4. The outcome goes to the audit log.
 """
 
 from __future__ import annotations
 
 import logging
+import re
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 from ncms.identity.v1 import identity_pb2
-from runtime.errors import ContractError, ServiceUnavailable
+from runtime.errors import ContractError, FieldViolation, ServiceUnavailable
 
 from . import datasets, digest
 from .identity import Connections
@@ -49,9 +52,68 @@ class Call:
         parameter = next(p for p in self.operation.parameters if p.name == name)
         return datasets.validate(name, self.datasets[name], parameter.table, max_rows=self.max_rows)
 
-    def service(self, method: Callable, request):
-        """Call a service method as this caller (its token, the deadline)."""
-        return self.backends.call(method, request, self.token)
+    def service(self, method: Callable, request, fields: LegacyFields | None = None):
+        """Call a service method as this caller (its token, the deadline); a refusal that
+        names a field of ``request`` is said in the legacy message's words (``fields``)."""
+        try:
+            return self.backends.call(method, request, self.token)
+        except ContractError as error:
+            raise error if fields is None else fields.reword(error) from None
+
+
+@dataclass(frozen=True)
+class LegacyTable:
+    """Where a part of a request came from: a DataSet parameter's table, and which
+    column each field of its messages was read from."""
+
+    parameter: str
+    table: str
+    columns: Mapping[str, str]
+
+
+_FIELD = re.compile(r"^(?P<part>\w+)(?:\[(?P<row>\d+)\])?(?:\.(?P<field>\w+))?")
+
+
+@dataclass(frozen=True)
+class LegacyFields:
+    """A request's fields in the legacy message's words: ``tables`` for parts read from
+    DataSets (a repeated part's index is the row), ``strings`` for string parameters."""
+
+    tables: Mapping[str, LegacyTable] = field(default_factory=dict)
+    strings: Mapping[str, str] = field(default_factory=dict)
+
+    def place(self, path: str) -> tuple[str, str] | None:
+        """(where, as a person reads it, ending in a separator; the digest-style path)
+        of a request field."""
+        match = _FIELD.match(path)
+        if match is None:
+            return None
+        part, row, name = match.group("part"), match.group("row"), match.group("field")
+        if part in self.strings and row is None and name is None:
+            return f"{self.strings[part]}: ", self.strings[part]
+        table = self.tables.get(part)
+        if table is None:
+            return None
+        index = int(row or 0)
+        if name is None:
+            return f"表{table.table} ", f"{table.parameter}.{table.table}"
+        column = table.columns.get(name, name)
+        return (f"表{table.table} 第{index + 1}行 列{column}: ",
+                f"{table.parameter}.{table.table}[{index}].{column}")
+
+    def reword(self, error: ContractError) -> ContractError:
+        if not error.violations:
+            return error
+        violation = error.violations[0]
+        place = self.place(violation.field)
+        if place is None:
+            return error
+        where, path = place
+        detail = error.detail
+        if detail.startswith(f"{violation.field}: "):
+            detail = where + detail[len(violation.field) + 2:]
+        return ContractError(error.code, detail, [FieldViolation(path, violation.description),
+                                                  *error.violations[1:]])
 
 
 Handler = Callable[[Call], object]

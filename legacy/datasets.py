@@ -38,10 +38,6 @@ _DIFFGRAM = f"{{{DIFFGR}}}diffgram"
 _HAS_CHANGES = f"{{{DIFFGR}}}hasChanges"
 _NIL = f"{{{XSI}}}nil"
 
-INSERTED = "inserted"
-MODIFIED = "modified"
-
-
 @dataclass
 class Row:
     """A current row as transmitted: cells in document order, text not trimmed."""
@@ -186,6 +182,8 @@ def _schema(name: str, tables: tuple[ResultTable, ...]) -> etree._Element:
 
 def _text(value: object, kind: str) -> str:
     if kind == DECIMAL:
+        if isinstance(value, str):  # a service's decimal text ("36.50"), written as it came
+            return value
         if not isinstance(value, Decimal):
             raise TypeError(f"decimal column given {type(value).__name__}")
         return format(value, "f")

@@ -18,15 +18,13 @@ from typing import Any
 import grpc
 
 from ncms.identity.v1 import identity_pb2, identity_pb2_grpc
-from runtime.auth import bearer
+from runtime.auth import GATEWAY_CLIENT, bearer
 from runtime.clients import ClientCredentials, identity_channel, open_channel
 from runtime.errors import ContractError
 from runtime.rpc_errors import from_rpc_error
 from runtime.settings import Settings
 
 log = logging.getLogger(__name__)
-
-GATEWAY_CLIENT = "ncms-gateway"
 
 
 class Connections:
@@ -45,24 +43,24 @@ class Connections:
             if self._pid == os.getpid():
                 return
             channel = identity_channel(self.settings.identity_address)
-            self._identity = identity_pb2_grpc.IdentityServiceStub(channel)
+            self._authentication = identity_pb2_grpc.AuthenticationServiceStub(channel)
             self._credentials = ClientCredentials(
-                self._identity, GATEWAY_CLIENT, self.settings.secret("gateway_client_secret"),
-                timeout=self.deadline)
-            self._outcomes = OutcomeReporter(self._identity, self._credentials, self.deadline)
+                identity_pb2_grpc.TokenServiceStub(channel), GATEWAY_CLIENT,
+                self.settings.secret("gateway_client_secret"), timeout=self.deadline)
+            self._outcomes = OutcomeReporter(self._authentication, self._credentials, self.deadline)
             self._channels = {"identity": channel}
-            self._stubs: dict[str, Any] = {}
+            self._stubs: dict[tuple[str, type], Any] = {}
             self._pid = os.getpid()
 
     def stub(self, service: str, stub_class: type) -> Any:
         """The stub of ``service`` (channel opened once per worker process)."""
         self._ensure()
-        stub = self._stubs.get(service)
+        stub = self._stubs.get((service, stub_class))
         if stub is None:
             with self._lock:
                 if service not in self._channels:
                     self._channels[service] = open_channel(self.settings.address_of(service))
-                stub = self._stubs[service] = stub_class(self._channels[service])
+                stub = self._stubs[(service, stub_class)] = stub_class(self._channels[service])
         return stub
 
     def call(self, method: Callable[..., Any], request: Any, token: str) -> Any:
@@ -73,15 +71,15 @@ class Connections:
             raise from_rpc_error(exc) from None
 
     @property
-    def identity(self) -> identity_pb2_grpc.IdentityServiceStub:
-        self._ensure()
-        return self._identity
+    def hospital_users(self) -> identity_pb2_grpc.HospitalUserServiceStub:
+        """The legacy user operations (yhklxgjk, Yhzjjk, Yhscjk)."""
+        return self.stub("identity", identity_pb2_grpc.HospitalUserServiceStub)
 
     def authenticate(self, request: identity_pb2.AuthenticateRequest) -> identity_pb2.AuthenticateResponse:
         self._ensure()
         try:
             metadata = self._credentials.metadata()
-            return self._identity.Authenticate(request, timeout=self.deadline, metadata=metadata)
+            return self._authentication.Authenticate(request, timeout=self.deadline, metadata=metadata)
         except grpc.RpcError as exc:
             raise from_rpc_error(exc) from None
 

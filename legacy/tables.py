@@ -10,37 +10,42 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta, timezone
-from decimal import Decimal, InvalidOperation
+from datetime import date, datetime
+
+from runtime import clock
 
 # --- value parsers: text (already trimmed) -> value, or ValueError with the reason ------
 
-_DECIMAL = re.compile(r"^[+-]?(\d+)(?:\.(\d+))?$")
-BEIJING = timezone(timedelta(hours=8), "Asia/Shanghai")
+# ASCII digits only (str.isdigit and \d accept "１" and "١"); at most 14 before the point.
+_DECIMAL = re.compile(r"^[+-]?([0-9]{1,14})(?:\.([0-9]+))?$")
+_INT = re.compile(r"^[+-]?[0-9]{1,9}$")
+BEIJING = clock.BEIJING
+# Times outside these years are typing errors, and near the ends of the calendar a
+# time cannot even be moved to another zone.
+EARLIEST_YEAR, LATEST_YEAR = 1900, 2199
 
 
-def _decimal(places: int, *, negative: bool) -> Callable[[str], Decimal]:
-    def parse(text: str) -> Decimal:
+def _decimal(places: int, *, negative: bool) -> Callable[[str], str]:
+    """The text of a decimal, checked (digits, places, sign) but passed on as written:
+    the service that owns the value parses it once."""
+    def parse(text: str) -> str:
         match = _DECIMAL.match(text)
         if not match:
+            if re.match(r"^[+-]?[0-9]{15,}", text):
+                raise ValueError("数值过大")
             raise ValueError("须为十进制数(不含指数和千分位)")
-        try:
-            value = Decimal(text)
-        except InvalidOperation:  # pragma: no cover - the pattern already excludes these
-            raise ValueError("须为十进制数") from None
-        if value != value.quantize(Decimal(1).scaleb(-places)):
+        fraction = match.group(2) or ""
+        if fraction[places:].strip("0"):
             raise ValueError(f"最多{places}位小数")
-        if value < 0 and not negative:
+        if text.startswith("-") and not negative and (match.group(1).strip("0") or fraction.strip("0")):
             raise ValueError("不能为负数")
-        if len(match.group(1)) > 14:
-            raise ValueError("数值过大")
-        return value.quantize(Decimal(1).scaleb(-places))
+        return text
 
     return parse
 
 
 def _int(text: str) -> int:
-    if not re.match(r"^[+-]?\d{1,9}$", text):
+    if not _INT.match(text):
         raise ValueError("须为整数")
     return int(text)
 
@@ -50,6 +55,15 @@ def parse_timestamp(text: str) -> datetime:
 
     The result is timezone-aware (an xs:dateTime keeps its own offset).
     """
+    value = _timestamp(text) if text.isascii() else None
+    if value is None:
+        raise ValueError("须为日期 yyyy-MM-dd 或 yyyy-MM-dd HH:mm:ss")
+    if not EARLIEST_YEAR <= value.year <= LATEST_YEAR:
+        raise ValueError(f"年份须在{EARLIEST_YEAR}至{LATEST_YEAR}之间")
+    return value
+
+
+def _timestamp(text: str) -> datetime | None:
     for pattern in ("%Y-%m-%d %H:%M:%S", "%Y-%m-%d"):
         try:
             return datetime.strptime(text, pattern).replace(tzinfo=BEIJING)
@@ -59,10 +73,9 @@ def parse_timestamp(text: str) -> datetime:
         try:
             value = datetime.fromisoformat(text.replace("Z", "+00:00"))
         except ValueError:
-            pass
-        else:
-            return value if value.tzinfo else value.replace(tzinfo=BEIJING)
-    raise ValueError("须为日期 yyyy-MM-dd 或 yyyy-MM-dd HH:mm:ss")
+            return None
+        return value if value.tzinfo else value.replace(tzinfo=BEIJING)
+    return None
 
 
 def _date(text: str) -> date:

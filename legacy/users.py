@@ -8,20 +8,20 @@ from .calls import Call
 
 
 def change_password(call: Call) -> str:
-    call.service(call.backends.identity.ChangePassword, identity_pb2.ChangePasswordRequest(
+    call.service(call.backends.hospital_users.ChangePassword, identity_pb2.ChangePasswordRequest(
         old_password=call.strings["ykl"], new_password=call.strings["xkl"]))
     return ""
 
 
 def add_user(call: Call) -> str:
-    call.service(call.backends.identity.RequestUser, identity_pb2.RequestUserRequest(
+    call.service(call.backends.hospital_users.RequestUser, identity_pb2.RequestUserRequest(
         user=call.text("xzyh"), password=call.strings["xzyhkl"],
         allowed_ips=call.text("yxfwip"), permissions=call.text("fwqx")))
     return ""
 
 
 def delete_user(call: Call) -> str:
-    call.service(call.backends.identity.DeleteUser, identity_pb2.DeleteUserRequest(
+    call.service(call.backends.hospital_users.DeleteUser, identity_pb2.DeleteUserRequest(
         user=call.text("scyh")))
     return ""
 

@@ -36,6 +36,10 @@ ROLES = frozenset({ROLE_ADMIN, ROLE_GATEWAY, ROLE_INTERNAL})
 
 PERMISSION_LETTERS = "ABCDEFGHIJ"
 
+# The built-in service clients, made by identity at start from their configured secrets.
+ADMIN_CLIENT = "ncms-admin"  # the ncms command
+GATEWAY_CLIENT = "ncms-gateway"  # the SOAP services (the gateway, a hospital's own service)
+
 
 @dataclass(frozen=True)
 class Principal:
@@ -117,16 +121,6 @@ def current_token() -> str:
 
 def set_current_principal(principal: Principal | None, token: str = "") -> tuple:
     return _current.set(principal), _current_token.set(token)
-
-
-def reset_current_principal(markers: tuple) -> None:
-    principal_marker, token_marker = markers
-    try:
-        _current.reset(principal_marker)
-        _current_token.reset(token_marker)
-    except ValueError:  # a streaming call finished in another context
-        _current.set(None)
-        _current_token.set("")
 
 
 # --- keys -----------------------------------------------------------------------------

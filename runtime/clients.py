@@ -44,17 +44,17 @@ def open_channel(address: str, idempotent: Iterable[tuple[str, str]] = ()) -> gr
     return telemetry.instrument_channel(grpc.insecure_channel(address, options=options))
 
 
-IDENTITY_SERVICE = "ncms.identity.v1.IdentityService"
-IDENTITY_IDEMPOTENT = [(IDENTITY_SERVICE, m) for m in (
-    "GetTokenKeys", "IssueToken", "ListHospitals", "GetHospital", "ListUsers", "ListClients",
-    "ListAuditEvents", "SignDigest")]
+IDENTITY_IDEMPOTENT = [(f"ncms.identity.v1.{service}", method) for service, method in (
+    ("TokenService", "GetTokenKeys"), ("TokenService", "IssueToken"), ("HospitalService", "ListHospitals"),
+    ("HospitalService", "GetHospital"), ("HospitalService", "SignDigest"), ("UserService", "ListUsers"),
+    ("ClientService", "ListClients"), ("AuditService", "ListAuditEvents"))]
 
 
 def identity_channel(address: str) -> grpc.Channel:
     return open_channel(address, IDENTITY_IDEMPOTENT)
 
 
-def identity_key_source(stub: identity_pb2_grpc.IdentityServiceStub, timeout: float = 5.0):
+def identity_key_source(stub: identity_pb2_grpc.TokenServiceStub, timeout: float = 5.0):
     """A TokenVerifier key source asking identity for its public keys."""
 
     def fetch() -> dict[str, Ed25519PublicKey]:
@@ -67,13 +67,13 @@ def identity_key_source(stub: identity_pb2_grpc.IdentityServiceStub, timeout: fl
 
 def remote_token_verifier(identity_address: str) -> tuple[TokenVerifier, grpc.Channel]:
     channel = identity_channel(identity_address)
-    return TokenVerifier(identity_key_source(identity_pb2_grpc.IdentityServiceStub(channel))), channel
+    return TokenVerifier(identity_key_source(identity_pb2_grpc.TokenServiceStub(channel))), channel
 
 
 class ClientCredentials:
     """A service client's token, fetched with its name and secret and renewed early."""
 
-    def __init__(self, stub: identity_pb2_grpc.IdentityServiceStub, name: str, secret: str,
+    def __init__(self, stub: identity_pb2_grpc.TokenServiceStub, name: str, secret: str,
                  timeout: float = 5.0) -> None:
         self._stub = stub
         self._name = name
@@ -159,3 +159,19 @@ def serving(address: str, timeout: float = 1.0) -> bool:
         except grpc.RpcError:
             return False
     return status == health_pb2.HealthCheckResponse.SERVING
+
+
+class PackageStubs:
+    """Every service of one proto package on one channel, as one object: a method is
+    found on whichever service has it (method names are unique within a package).
+    For the ncms command and tests, which call many services of a package."""
+
+    def __init__(self, channel: grpc.Channel, grpc_module) -> None:
+        self._stubs = [getattr(grpc_module, name)(channel) for name in dir(grpc_module)
+                       if name.endswith("Stub") and isinstance(getattr(grpc_module, name), type)]
+
+    def __getattr__(self, method: str):
+        for stub in self._stubs:
+            if hasattr(stub, method):
+                return getattr(stub, method)
+        raise AttributeError(method)

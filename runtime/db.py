@@ -135,6 +135,23 @@ class Database:
         return self.dialect == "sqlite"
 
     @contextlib.contextmanager
+    def reading(self) -> Iterator[Connection]:
+        """A read-only transaction on a Core connection, rolled back when the block ends."""
+        with self.engine.connect() as connection:
+            yield connection
+
+    @contextlib.contextmanager
+    def writing(self, *, check_caller: bool = True) -> Iterator[Connection]:
+        """A write transaction on a Core connection (BEGIN IMMEDIATE on SQLite): committed
+        when the block ends, rolled back on error, and rolled back (E9001) when the gRPC
+        caller has given up meanwhile (unless ``check_caller`` is off: work done for
+        more than the current caller)."""
+        with self._write_lock, self._write_engine.begin() as connection:
+            yield connection
+            if check_caller:
+                ensure_caller_waiting()
+
+    @contextlib.contextmanager
     def read(self) -> Iterator[Session]:
         """A read-only transaction, rolled back when the block ends.
 
@@ -451,10 +468,6 @@ class ScaledDecimal(TypeDecorator):
         return Decimal(value).quantize(self._quantum)
 
 
-def utcnow() -> datetime:
-    return datetime.now(UTC)
-
-
 def new_revision(db: Database, migrations_package: str, message: str) -> None:
     """Write a migration for the difference between the models and the database (at head)."""
     config = _alembic_config(db.url, migrations_package)
@@ -465,3 +478,12 @@ def new_revision(db: Database, migrations_package: str, message: str) -> None:
     with db.engine.begin() as connection:
         config.attributes["connection"] = connection
         command.revision(config, message=message, autogenerate=True, rev_id=revision_id)
+
+
+def insert_ignoring_conflicts(connection: Connection, table: Table, rows: list[dict] | dict) -> None:
+    """INSERT ``rows``, leaving out any that would violate a unique key (ON CONFLICT DO
+    NOTHING on both backends): for rows another transaction may have made meanwhile."""
+    from sqlalchemy.dialects import postgresql, sqlite
+
+    dialect = postgresql if connection.dialect.name == "postgresql" else sqlite
+    connection.execute(dialect.insert(table).on_conflict_do_nothing(), rows)

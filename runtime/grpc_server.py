@@ -1,15 +1,32 @@
 """Starting a gRPC server, the same way for every service.
 
-Every server gets: the standard health service and reflection, the OpenTelemetry
-interceptor (when tracing is on), an error interceptor that turns domain errors into
-gRPC statuses with details and never leaks a stack trace, and an authentication
-interceptor that verifies the caller's token (secure by default: only methods listed
-as public run without one). ``stop`` reports NOT_SERVING first, so load balancers
-drain the server, then waits for calls in flight.
+The serving model: a ``grpc.aio`` server on an event loop of its own thread. The
+servicers stay plain synchronous code; each method of theirs runs either
+
+- **inline**, on the event loop itself: the hot, short methods that only compute and
+  touch their own database (a settlement, an authentication). No thread hands the
+  GIL to another around each database call, which halves the CPU such a call costs
+  in a thread-pool server (docs/benchmarks.md); or
+- **in the worker pool** (the default): everything that may take long or wait on
+  another service (imports, reports, calls to a hospital), so that it never holds up
+  the loop.
+
+A servicer may also give native ``async`` methods (e.g. a change feed that waits for
+changes); those run on the loop.
+
+Every server gets: the standard health service and reflection, OpenTelemetry (when
+tracing is on), metrics per method and status, a check of the caller's token (secure
+by default: only methods listed as public run without one), and the translation of
+domain errors into gRPC statuses with details (never a stack trace). ``stop`` reports
+NOT_SERVING first, so load balancers drain the server, then waits for calls in flight.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextvars
+import functools
+import inspect
 import logging
 import signal
 import threading
@@ -17,15 +34,16 @@ import time
 import uuid
 from collections.abc import Callable, Iterable, Sequence
 from concurrent import futures
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import grpc
-from grpc_health.v1 import health, health_pb2, health_pb2_grpc
+from grpc_health.v1 import health_pb2, health_pb2_grpc
+from grpc_health.v1._async import HealthServicer
 from grpc_reflection.v1alpha import reflection
 
 from . import metrics, telemetry
-from .auth import TokenVerifier, reset_current_principal, set_current_principal
-from .deadline import reset_current_rpc, set_current_rpc
+from .auth import TokenVerifier, set_current_principal
+from .deadline import CallDeadline, set_current_rpc
 from .errors import DomainError, unauthenticated
 from .rpc_errors import internal_status, to_grpc_status
 
@@ -39,184 +57,251 @@ SERVER_OPTIONS = [
     ("grpc.so_reuseport", 0),
 ]
 
+_END = object()
+
 
 @dataclass(frozen=True)
 class ServiceBinding:
-    """One gRPC service to host: its full name, the generated add function, the servicer."""
+    """One gRPC service to host: its full name, the generated add function, the
+    servicer, and the methods that run inline on the event loop."""
 
     name: str
-    add_to_server: Callable[[object, grpc.Server], None]
+    add_to_server: Callable[[object, object], None]
     servicer: object
+    inline: frozenset[str] = field(default_factory=frozenset)
 
 
-# --- interceptors ----------------------------------------------------------------------
+class SyncContext:
+    """What a synchronous servicer method sees of its call (the aio context belongs to
+    the loop's thread and is not touched from the pool)."""
 
-def _wrap_handler(handler: grpc.RpcMethodHandler | None,
-                  wrap: Callable[[Callable, bool], Callable]) -> grpc.RpcMethodHandler | None:
-    """``handler`` with its behaviour wrapped; ``wrap(behaviour, streams_response)``."""
-    if handler is None:
-        return None
-    if handler.unary_unary:
-        return grpc.unary_unary_rpc_method_handler(
-            wrap(handler.unary_unary, False), handler.request_deserializer, handler.response_serializer)
-    if handler.unary_stream:
-        return grpc.unary_stream_rpc_method_handler(
-            wrap(handler.unary_stream, True), handler.request_deserializer, handler.response_serializer)
-    if handler.stream_unary:
-        return grpc.stream_unary_rpc_method_handler(
-            wrap(handler.stream_unary, False), handler.request_deserializer, handler.response_serializer)
-    return grpc.stream_stream_rpc_method_handler(
-        wrap(handler.stream_stream, True), handler.request_deserializer, handler.response_serializer)
+    def __init__(self, deadline: CallDeadline, metadata: tuple) -> None:
+        self._deadline = deadline
+        self._metadata = metadata
+
+    def time_remaining(self) -> float | None:
+        return self._deadline.time_remaining()
+
+    def is_active(self) -> bool:
+        return self._deadline.active()
+
+    def invocation_metadata(self) -> tuple:
+        return self._metadata
 
 
-def _abort_for(exc: BaseException, context: grpc.ServicerContext, method: str) -> None:
-    if isinstance(exc, DomainError):
-        context.abort_with_status(to_grpc_status(exc))
-    reference = uuid.uuid4().hex[:12]
-    log.error("unexpected failure in %s (reference %s)", method, reference, exc_info=exc)
-    context.abort_with_status(internal_status(reference))
+class _Captured:
+    """Stands in for a server while a generated ``add_*_to_server`` registers handlers."""
+
+    def __init__(self) -> None:
+        self.handlers: dict[str, grpc.RpcMethodHandler] = {}
+
+    def add_generic_rpc_handlers(self, _handlers) -> None:
+        pass
+
+    def add_registered_method_handlers(self, _service: str, handlers: dict) -> None:
+        self.handlers.update(handlers)
 
 
-class ErrorInterceptor(grpc.ServerInterceptor):
-    """Domain errors become statuses with details; anything else becomes INTERNAL."""
+class _Calls:
+    """Wraps each method of a service into the coroutine the aio server runs."""
 
-    def intercept_service(self, continuation, handler_call_details):
-        method = handler_call_details.method
+    def __init__(self, verifier: TokenVerifier, public_methods: Iterable[str],
+                 pool: futures.ThreadPoolExecutor) -> None:
+        self.verifier = verifier
+        self.public = frozenset(public_methods)
+        self.pool = pool
 
-        def wrap(behaviour: Callable, streams: bool) -> Callable:
-            if streams:
-                def streaming(request, context):
-                    try:
-                        yield from behaviour(request, context)
-                    except Exception as exc:
-                        if context.code() is not None:  # already aborted on purpose
-                            raise
-                        _abort_for(exc, context, method)
-                return streaming
+    def handler(self, service: str, method: str, handler: grpc.RpcMethodHandler, inline: bool):
+        path = f"/{service}/{method}"
+        public = path in self.public or path.startswith(ALWAYS_PUBLIC_PREFIXES)
+        counted = metrics.enabled() and not service.startswith(("grpc.health.", "grpc.reflection."))
+        calls = self
 
-            def unary(request, context):
-                try:
-                    return behaviour(request, context)
-                except Exception as exc:
-                    if context.code() is not None:
-                        raise
-                    _abort_for(exc, context, method)
-            return unary
-
-        return _wrap_handler(continuation(handler_call_details), wrap)
-
-
-class AuthInterceptor(grpc.ServerInterceptor):
-    """Verifies the bearer token and makes its principal (and the call's context, for
-    the deadline check before commits) current for the call."""
-
-    def __init__(self, verifier: TokenVerifier, public_methods: Iterable[str] = ()) -> None:
-        self._verifier = verifier
-        self._public = frozenset(public_methods)
-
-    def intercept_service(self, continuation, handler_call_details):
-        method = handler_call_details.method
-        public = method in self._public or method.startswith(ALWAYS_PUBLIC_PREFIXES)
-        token = None
-        for key, value in handler_call_details.invocation_metadata or ():
-            if key == "authorization" and value.startswith("Bearer "):
-                token = value[7:]
-                break
-        verifier = self._verifier
-
-        def authenticate(context: grpc.ServicerContext):
+        async def enter(context: grpc.aio.ServicerContext):
+            """The call's principal, token and deadline made current (contextvars)."""
+            token = _bearer(context.invocation_metadata())
+            principal = None
             if token is not None:
-                try:
-                    return verifier.verify(token)
-                except DomainError as exc:
-                    context.abort_with_status(to_grpc_status(exc))
-            if not public:
-                context.abort_with_status(to_grpc_status(unauthenticated("this call needs a token")))
-            return None
+                principal = calls.verifier.verify(token)
+            elif not public:
+                raise unauthenticated("this call needs a token")
+            deadline = CallDeadline.of(context)
+            set_current_principal(principal, token or "")
+            set_current_rpc(deadline)
+            return SyncContext(deadline, tuple(context.invocation_metadata() or ()))
 
-        def wrap(behaviour: Callable, streams: bool) -> Callable:
-            if streams:
-                def streaming(request, context):
-                    marker = set_current_principal(authenticate(context), token or "")
-                    rpc = set_current_rpc(context)
-                    try:
-                        yield from behaviour(request, context)
-                    finally:
-                        reset_current_rpc(rpc)
-                        reset_current_principal(marker)
-                return streaming
+        async def fail(exc: BaseException, context) -> None:
+            if isinstance(exc, DomainError):
+                status = to_grpc_status(exc)
+            else:
+                reference = uuid.uuid4().hex[:12]
+                log.error("unexpected failure in %s (reference %s)", path, reference, exc_info=exc)
+                status = internal_status(reference)
+            await context.abort(status.code, status.details, status.trailing_metadata)
 
-            def unary(request, context):
-                marker = set_current_principal(authenticate(context), token or "")
-                rpc = set_current_rpc(context)
-                try:
-                    return behaviour(request, context)
-                finally:
-                    reset_current_rpc(rpc)
-                    reset_current_principal(marker)
-            return unary
+        def record(context, started: float, failed: bool) -> None:
+            code = context.code() if hasattr(context, "code") else None
+            code = code or (grpc.StatusCode.UNKNOWN if failed else grpc.StatusCode.OK)
+            metrics.GRPC_HANDLED.labels(service, method, code.name).inc()
+            metrics.GRPC_SECONDS.labels(service, method).observe(time.perf_counter() - started)
 
-        return _wrap_handler(continuation(handler_call_details), wrap)
+        def in_pool(function: Callable, *args):
+            """``function(*args)`` on a worker thread, in this call's context."""
+            run = contextvars.copy_context().run
+            return asyncio.get_running_loop().run_in_executor(calls.pool, functools.partial(run, function, *args))
 
+        behaviour = (handler.unary_unary or handler.unary_stream or handler.stream_unary
+                     or handler.stream_stream)
+        native = inspect.iscoroutinefunction(behaviour) or inspect.isasyncgenfunction(behaviour)
+        streams_response = handler.unary_stream is not None or handler.stream_stream is not None
+        streams_request = handler.stream_unary is not None or handler.stream_stream is not None
 
-class MetricsInterceptor(grpc.ServerInterceptor):
-    """Counts and times every call by method and final status code (outermost, so it
-    sees the status the error interceptor chose)."""
-
-    def intercept_service(self, continuation, handler_call_details):
-        service, _, method = handler_call_details.method.lstrip("/").rpartition("/")
-        if service.startswith(("grpc.health.", "grpc.reflection.")):
-            return continuation(handler_call_details)
-        handled = metrics.GRPC_HANDLED
-        seconds = metrics.GRPC_SECONDS.labels(service, method)
-
-        def record(context: grpc.ServicerContext, started: float, failed: bool) -> None:
-            code = context.code() or (grpc.StatusCode.UNKNOWN if failed else grpc.StatusCode.OK)
-            handled.labels(service, method, code.name).inc()
-            seconds.observe(time.perf_counter() - started)
-
-        def wrap(behaviour: Callable, streams: bool) -> Callable:
-            if streams:
-                def streaming(request, context):
-                    started, failed = time.perf_counter(), True
-                    try:
-                        yield from behaviour(request, context)
-                        failed = False
-                    finally:
-                        record(context, started, failed)
-                return streaming
-
-            def unary(request, context):
+        if streams_response:
+            async def serve_stream(request, context):
                 started, failed = time.perf_counter(), True
                 try:
-                    result = behaviour(request, context)
+                    sync_context = await enter(context)
+                    if streams_request and not native:
+                        request = _SyncIterator(request, asyncio.get_running_loop())
+                    if native:
+                        async for item in behaviour(request, context):
+                            yield item
+                    else:
+                        iterator = await in_pool(behaviour, request, sync_context)
+                        while (item := await in_pool(next, iterator, _END)) is not _END:
+                            yield item
                     failed = False
-                    return result
+                except asyncio.CancelledError:
+                    raise
+                except Exception as exc:
+                    if not _aborted(exc):
+                        await fail(exc, context)
+                    raise
                 finally:
-                    record(context, started, failed)
-            return unary
+                    if counted:
+                        record(context, started, failed)
 
-        return _wrap_handler(continuation(handler_call_details), wrap)
+            return _handler(handler, serve_stream)
+
+        async def serve_unary(request, context):
+            started, failed = time.perf_counter(), True
+            try:
+                sync_context = await enter(context)
+                if streams_request and not native:
+                    request = _SyncIterator(request, asyncio.get_running_loop())
+                if native:
+                    response = await behaviour(request, context)
+                elif inline:
+                    response = behaviour(request, sync_context)
+                else:
+                    response = await in_pool(behaviour, request, sync_context)
+                failed = False
+                return response
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                if not _aborted(exc):
+                    await fail(exc, context)
+                raise
+            finally:
+                if counted:
+                    record(context, started, failed)
+
+        return _handler(handler, serve_unary)
+
+
+def _aborted(exc: BaseException) -> bool:
+    return isinstance(exc, grpc.aio.AbortError)
+
+
+def _bearer(metadata) -> str | None:
+    for key, value in metadata or ():
+        if key == "authorization" and value.startswith("Bearer "):
+            return value[7:]
+    return None
+
+
+def _handler(original: grpc.RpcMethodHandler, behaviour) -> grpc.RpcMethodHandler:
+    serializers = dict(request_deserializer=original.request_deserializer,
+                       response_serializer=original.response_serializer)
+    if original.unary_unary:
+        return grpc.unary_unary_rpc_method_handler(behaviour, **serializers)
+    if original.unary_stream:
+        return grpc.unary_stream_rpc_method_handler(behaviour, **serializers)
+    if original.stream_unary:
+        return grpc.stream_unary_rpc_method_handler(behaviour, **serializers)
+    return grpc.stream_stream_rpc_method_handler(behaviour, **serializers)
+
+
+class _SyncIterator:
+    """A client stream, read from a worker thread: each item is fetched on the loop."""
+
+    def __init__(self, stream, loop: asyncio.AbstractEventLoop) -> None:
+        self._stream = stream.__aiter__()
+        self._loop = loop
+
+    def __iter__(self):
+        return self
+
+    def __next__(self):
+        try:
+            return asyncio.run_coroutine_threadsafe(self._stream.__anext__(), self._loop).result()
+        except StopAsyncIteration:
+            raise StopIteration from None
 
 
 # --- the server ------------------------------------------------------------------------
 
 class RunningServer:
-    def __init__(self, server: grpc.Server, port: int, health_servicer: health.HealthServicer,
-                 service_names: Sequence[str]) -> None:
+    """A started server; its event loop runs in a thread of its own."""
+
+    def __init__(self, loop: asyncio.AbstractEventLoop, thread: threading.Thread, server: grpc.aio.Server,
+                 port: int, health_servicer: HealthServicer, service_names: Sequence[str],
+                 pool: futures.ThreadPoolExecutor) -> None:
+        self.loop = loop
+        self._thread = thread
         self.server = server
         self.port = port
         self.health = health_servicer
         self.service_names = tuple(service_names)
+        self._pool = pool
         self._on_stop: list[Callable[[], None]] = []
+        self._stopped = threading.Event()
 
     def on_stop(self, callback: Callable[[], None]) -> None:
         """Run ``callback`` after the server has stopped, in the order registered."""
         self._on_stop.append(callback)
 
+    def run(self, coroutine):
+        """Run ``coroutine`` on the server's loop and wait for its result (from any thread)."""
+        return asyncio.run_coroutine_threadsafe(coroutine, self.loop).result()
+
+    def set_serving(self, serving: bool, names: Iterable[str] | None = None) -> None:
+        """Report every service (or ``names``) as SERVING or NOT_SERVING."""
+        status = (health_pb2.HealthCheckResponse.SERVING if serving
+                  else health_pb2.HealthCheckResponse.NOT_SERVING)
+
+        async def update() -> None:
+            for name in ["", *self.service_names] if names is None else names:
+                await self.health.set(name, status)
+
+        self.run(update())
+
     def stop(self, grace: float = 5.0) -> None:
-        self.health.enter_graceful_shutdown()
-        self.server.stop(grace).wait()
+        if self._stopped.is_set():
+            return
+        self._stopped.set()
+
+        async def shut_down() -> None:
+            await self.health.enter_graceful_shutdown()
+            await self.server.stop(grace)
+
+        try:
+            self.run(shut_down())
+        finally:
+            self.loop.call_soon_threadsafe(self.loop.stop)
+            self._thread.join(timeout=grace + 5)
+            self._pool.shutdown(wait=False, cancel_futures=True)
         for callback in self._on_stop:
             try:
                 callback()
@@ -225,7 +310,7 @@ class RunningServer:
         self._on_stop.clear()
 
     def wait(self) -> None:
-        self.server.wait_for_termination()
+        self._thread.join()
 
     def serve_until_signalled(self, grace: float) -> None:
         """Block until SIGTERM or SIGINT, then stop gracefully."""
@@ -243,26 +328,57 @@ class RunningServer:
 
 def create_server(bindings: Sequence[ServiceBinding], address: str, *,
                   verifier: TokenVerifier, public_methods: Iterable[str] = (),
-                  max_workers: int = 32) -> RunningServer:
-    """A started server hosting ``bindings`` on ``address`` (port 0: a free port)."""
-    interceptors = [*([MetricsInterceptor()] if metrics.enabled() else []), *telemetry.server_interceptors(),
-                    ErrorInterceptor(), AuthInterceptor(verifier, public_methods)]
-    server = grpc.server(futures.ThreadPoolExecutor(max_workers=max_workers,
-                                                    thread_name_prefix="grpc"),
-                         interceptors=interceptors, options=SERVER_OPTIONS)
-    health_servicer = health.HealthServicer(experimental_non_blocking=True)
-    health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
-    for binding in bindings:
-        binding.add_to_server(binding.servicer, server)
+                  max_workers: int = 16, serving: bool = True) -> RunningServer:
+    """A started server hosting ``bindings`` on ``address`` (port 0: a free port).
+
+    ``serving=False`` starts it NOT_SERVING (e.g. until a projection has synced);
+    ``RunningServer.set_serving`` changes that.
+    """
+    loop = asyncio.new_event_loop()
+    ready: futures.Future = futures.Future()
+    pool = futures.ThreadPoolExecutor(max_workers=max_workers, thread_name_prefix="grpc")
+    calls = _Calls(verifier, public_methods, pool)
+
+    def run_loop() -> None:
+        asyncio.set_event_loop(loop)
+        loop.run_until_complete(_start(ready, bindings, address, calls, serving))
+        if not ready.exception():
+            loop.run_forever()
+        loop.run_until_complete(loop.shutdown_asyncgens())
+        loop.close()
+
+    thread = threading.Thread(target=run_loop, name="grpc-loop", daemon=True)
+    thread.start()
+    server, port, health_servicer = ready.result()
     names = [b.name for b in bindings]
-    reflection.enable_server_reflection(
-        [*names, health_pb2.DESCRIPTOR.services_by_name["Health"].full_name, reflection.SERVICE_NAME],
-        server)
-    port = server.add_insecure_port(address)
-    if port == 0:
-        raise RuntimeError(f"cannot listen on {address}")
-    server.start()
-    for name in ["", *names]:
-        health_servicer.set(name, health_pb2.HealthCheckResponse.SERVING)
     log.info("listening on %s (port %d): %s", address, port, ", ".join(names))
-    return RunningServer(server, port, health_servicer, names)
+    return RunningServer(loop, thread, server, port, health_servicer, names, pool)
+
+
+async def _start(ready: futures.Future, bindings: Sequence[ServiceBinding], address: str, calls: _Calls,
+                 serving: bool) -> None:
+    try:
+        server = grpc.aio.server(interceptors=telemetry.aio_server_interceptors(), options=SERVER_OPTIONS)
+        health_servicer = HealthServicer()
+        health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
+        for binding in bindings:
+            captured = _Captured()
+            binding.add_to_server(binding.servicer, captured)
+            wrapped = {method: calls.handler(binding.name, method, handler, method in binding.inline)
+                       for method, handler in captured.handlers.items()}
+            server.add_generic_rpc_handlers((grpc.method_handlers_generic_handler(binding.name, wrapped),))
+        names = [b.name for b in bindings]
+        reflection.enable_server_reflection(
+            [*names, health_pb2.DESCRIPTOR.services_by_name["Health"].full_name, reflection.SERVICE_NAME],
+            server)
+        port = server.add_insecure_port(address)
+        if port == 0:
+            raise RuntimeError(f"cannot listen on {address}")
+        await server.start()
+        status = (health_pb2.HealthCheckResponse.SERVING if serving
+                  else health_pb2.HealthCheckResponse.NOT_SERVING)
+        for name in ["", *names]:
+            await health_servicer.set(name, status)
+        ready.set_result((server, port, health_servicer))
+    except BaseException as exc:
+        ready.set_exception(exc)

@@ -93,12 +93,14 @@ def shutdown() -> None:
         _provider.shutdown()
 
 
-def server_interceptors() -> list:
+def aio_server_interceptors() -> list:
+    """The OpenTelemetry interceptor of an aio server (health checks left out), when
+    tracing is on."""
     if _provider is None:
         return []
-    from opentelemetry.instrumentation.grpc import filters, server_interceptor
+    from opentelemetry.instrumentation.grpc import aio_server_interceptor, filters
 
-    return [server_interceptor(tracer_provider=_provider, filter_=filters.negate(filters.health_check()))]
+    return [aio_server_interceptor(tracer_provider=_provider, filter_=filters.negate(filters.health_check()))]
 
 
 def instrument_channel(channel):

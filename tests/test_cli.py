@@ -14,6 +14,7 @@ import grpc
 import pytest
 
 from ncms.identity.v1 import identity_pb2
+from runtime.clients import PackageStubs
 from tests.support.legacy import authenticate_request
 from tests.support.soap import Legacy
 from tests.support.suite import ADMIN_SECRET, new_hospital, new_user
@@ -57,7 +58,7 @@ def test_approve_and_unlock(identity):
     from ncms.identity.v1 import identity_pb2_grpc
     from runtime.clients import with_token
 
-    requester = identity_pb2_grpc.IdentityServiceStub(with_token(identity.channel("identity"), lambda: token))
+    requester = PackageStubs(with_token(identity.channel("identity"), lambda: token), identity_pb2_grpc)
     requester.RequestUser(identity_pb2.RequestUserRequest(user="nurse1", password="Nurse#2026a",
                                                           allowed_ips="", permissions="AE"))
     pending = json.loads(run(identity, "user", "list", "--hospital", "450200001", "--pending", "--json").stdout)

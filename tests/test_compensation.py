@@ -31,7 +31,7 @@ def outpatient(lines, level=2, year_total="0", policy=DEFAULT):
     return calculation.outpatient(lines, level=level, policy=policy, year_total=D(year_total))
 
 
-def inpatient(lines, level=3, category="1", referral=True, diagnosis="J18.900", year_total="0", policy=DEFAULT):
+def inpatient(lines, level=3, category=calculation.ORDINARY, referral=True, diagnosis="J18.900", year_total="0", policy=DEFAULT):
     return calculation.inpatient(lines, level=level, category=category, referral=referral, diagnosis=diagnosis,
                                  policy=policy, year_total=D(year_total))
 
@@ -140,12 +140,12 @@ def test_inpatient_level_1_single_band_and_deductible():
 
 
 def test_special_groups_skip_the_deductible_and_get_the_bonus():
-    five = inpatient([a("2000.00")], category="2")
+    five = inpatient([a("2000.00")], category=calculation.FIVE_GUARANTEES)
     assert (five.deductible, five.compensation) == (D("0"), D("1500.00"))  # 2000 × 0.75
     assert "五保 免起付线, 比例 +5%" in five.explanation
-    subsistence = inpatient([a("2500.00")], category="3")
+    subsistence = inpatient([a("2500.00")], category=calculation.SUBSISTENCE)
     assert subsistence.compensation == D("1925.00")  # 2000 × 0.75 + 500 × 0.85
-    assert inpatient([a("2000.00")], category="4").deductible == D("300")  # 优抚: ordinary rules
+    assert inpatient([a("2000.00")], category=calculation.ENTITLED).deductible == D("300")  # 优抚: ordinary rules
 
 
 def test_referral_cut_at_levels_4_and_5_only():
@@ -153,7 +153,7 @@ def test_referral_cut_at_levels_4_and_5_only():
     cut = inpatient([a("5600.00")], level=4, referral=False)
     assert cut.compensation == D("2250.00") and "未转诊 比例 -10%" in cut.explanation
     assert inpatient([a("2300.00")], level=3, referral=False).compensation == D("1400.00")
-    both = inpatient([a("10000.00")], level=5, category="2", referral=False)
+    both = inpatient([a("10000.00")], level=5, category=calculation.FIVE_GUARANTEES, referral=False)
     assert both.compensation == D("4000.00")  # 10000 × (0.45 + 0.05 - 0.10)
 
 
@@ -161,7 +161,7 @@ def test_ratios_are_clamped_to_0_and_1():
     data = yaml.safe_load(DEFAULT_FILE.read_text("utf-8"))
     data["zy_bands"][1] = [{"width": 100, "ratio": 0.98}, {"ratio": 0.05}]
     policy = parse(yaml.safe_load(yaml.safe_dump(data)), year=2030, source="test")
-    special = inpatient([a("200.00")], level=1, category="2", policy=policy)
+    special = inpatient([a("200.00")], level=1, category=calculation.FIVE_GUARANTEES, policy=policy)
     assert special.compensation == D("110.00")  # 100 × 1.00 (clamped) + 100 × 0.10
     data["no_referral_cut"], data["zy_bands"][4] = 0.2, [{"ratio": 0.10}]
     policy = parse(data, year=2030, source="test")

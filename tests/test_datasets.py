@@ -41,7 +41,7 @@ def test_reads_current_rows_with_state_and_ignores_before():
 
 def test_validation_parses_trims_and_normalises():
     rows = datasets.validate("ypml", datasets.read(etree.fromstring(DOTNET)), tables.YPML, max_rows=100)
-    assert rows[1]["xmmc"] == "b" and rows[1]["dj"] == Decimal("26.0000") and rows[1]["gg"] == ""
+    assert rows[1]["xmmc"] == "b" and rows[1]["dj"] == "26.0000" and rows[1]["gg"] == ""
     assert rows[0]["nhbm"] is None and rows[0]["_state"] is None and rows[2]["_state"] == "inserted"
 
 

@@ -20,7 +20,7 @@ from hospital.sql_adapter import store
 from legacy.tables import BEIJING
 from ncms.identity.v1 import identity_pb2, identity_pb2_grpc
 from ncms.settlement.v1 import settlement_pb2, settlement_pb2_grpc
-from runtime.clients import ClientCredentials, identity_channel, with_token
+from runtime.clients import ClientCredentials, PackageStubs, identity_channel, with_token
 from runtime.db import Database
 from runtime.rpc_errors import from_rpc_error
 from tests.support.soap import Legacy, ZeepHIS
@@ -44,12 +44,12 @@ DISCHARGED_PATIENT = Inpatient(
 class Sides:
     ncms: object  # the NCMS suite (identity, settlement)
     hospital: object  # hospital.server.HospitalService
-    hospital_admin: identity_pb2_grpc.IdentityServiceStub
+    hospital_admin: PackageStubs
     key: str
 
     @property
-    def settlement(self) -> settlement_pb2_grpc.SettlementServiceStub:
-        return self.ncms.stub("settlement", settlement_pb2_grpc.SettlementServiceStub)
+    def settlement(self) -> PackageStubs:
+        return self.ncms.services("settlement", settlement_pb2_grpc)
 
     def query(self, number: str = PATIENT.number, hospital: str = CODE):
         return self.settlement.QueryInpatient(settlement_pb2.QueryInpatientRequest(
@@ -64,8 +64,8 @@ def sides(suite) -> Sides:
     hospital, hospital_identity = suite.start_hospital(CODE)
     channel = identity_channel(hospital_identity)
     suite._channels.append(channel)
-    token = ClientCredentials(identity_pb2_grpc.IdentityServiceStub(channel), "ncms-admin", ADMIN_SECRET).token
-    hospital_admin = identity_pb2_grpc.IdentityServiceStub(with_token(channel, token))
+    token = ClientCredentials(identity_pb2_grpc.TokenServiceStub(channel), "ncms-admin", ADMIN_SECRET).token
+    hospital_admin = PackageStubs(with_token(channel, token), identity_pb2_grpc)
     # The hospital installs the key its NCMS issued, and an account for the NCMS.
     hospital_admin.CreateHospital(identity_pb2.CreateHospitalRequest(
         code=CODE, name="测试乡镇卫生院", level=2, signing_key=key))
@@ -93,8 +93,9 @@ def test_the_ncms_queries_an_inpatient_over_soap(sides):
     assert answer.status == settlement_pb2.INPATIENT_STATUS_IN_HOSPITAL
     assert (answer.department, answer.diagnosis, answer.diagnosis_name) == ("内科", "J18.900", "肺炎")
     assert answer.total == "115.00"  # ljfy: the fee lines so far
-    assert [(f.line_number, f.item_type, f.item_code, f.price, f.quantity, f.amount) for f in answer.fees] == [
-        (1, "1", "YP0001", "12.5000", "2.0000", "25.00"), (2, "2", "ZL0001", "30.0000", "3.0000", "90.00")]
+    assert [(f.line_number, f.item_kind, f.item_code, f.price, f.quantity, f.amount) for f in answer.fees] == [
+        (1, settlement_pb2.ITEM_KIND_DRUG, "YP0001", "12.5000", "2.0000", "25.00"),
+        (2, settlement_pb2.ITEM_KIND_SERVICE, "ZL0001", "30.0000", "3.0000", "90.00")]
     assert answer.fees[0].fee_time.ToDatetime(tzinfo=BEIJING) == datetime(2026, 6, 1, 10, 0, tzinfo=BEIJING)
     assert not answer.fees[1].HasField("fee_time")
 
@@ -168,12 +169,12 @@ def test_only_administrators_and_internal_systems_may_query(sides):
     internal = sides.ncms.admin.CreateClient(identity_pb2.CreateClientRequest(
         name="ward-monitor", roles=["internal"])).client_secret
     token = sides.ncms.credentials("ward-monitor", internal).token
-    stub = sides.ncms.stub("settlement", settlement_pb2_grpc.SettlementServiceStub, token)
+    stub = sides.ncms.services("settlement", settlement_pb2_grpc, token)
     assert stub.QueryInpatient(settlement_pb2.QueryInpatientRequest(
         hospital_code=CODE, number=PATIENT.number)).name == "李𠈌"
     bound = sides.ncms.admin.CreateClient(identity_pb2.CreateClientRequest(
         name="his-bridge", roles=["internal"], hospital_code=CODE, permissions="I")).client_secret
-    stub = sides.ncms.stub("settlement", settlement_pb2_grpc.SettlementServiceStub,
+    stub = sides.ncms.services("settlement", settlement_pb2_grpc,
                            sides.ncms.credentials("his-bridge", bound).token)
     with pytest.raises(grpc.RpcError) as caught:
         stub.QueryInpatient(settlement_pb2.QueryInpatientRequest(hospital_code=CODE, number=PATIENT.number))

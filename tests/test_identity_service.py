@@ -13,8 +13,8 @@ import sqlalchemy as sa
 from legacy import digest
 from ncms.identity.v1 import identity_pb2, identity_pb2_grpc
 from runtime.auth import Principal, TokenSigner, signing_key_from_secret
-from runtime.clients import with_token
-from runtime.db import utcnow
+from runtime.clients import PackageStubs, with_token
+from runtime.clock import utcnow
 from runtime.rpc_errors import from_rpc_error
 from services.identity.models import AuditEvent, Hospital, User
 from tests.support.legacy import CREDENTIAL_FIELDS, authenticate_request, error_code
@@ -59,7 +59,7 @@ def user_row(identity, name="his01") -> User:
 def as_user(identity, key, user="his01", password=PASSWORD, operation="chryxxjk", **params):
     """A stub acting as a hospital user, with the token Authenticate issued."""
     token = auth(identity, key, call(user, password, operation, **params)).token
-    return identity_pb2_grpc.IdentityServiceStub(with_token(identity.channel("identity"), lambda: token))
+    return PackageStubs(with_token(identity.channel("identity"), lambda: token), identity_pb2_grpc)
 
 
 # --- Authenticate: each refusal ---------------------------------------------------------
@@ -328,10 +328,10 @@ def test_tokens_expired_tampered_foreign_or_missing_are_refused(identity, hospit
     request = identity_pb2.GetHospitalRequest()
 
     def with_(token):
-        stub = identity_pb2_grpc.IdentityServiceStub(with_token(channel, lambda: token))
+        stub = PackageStubs(with_token(channel, lambda: token), identity_pb2_grpc)
         return error_code(lambda: stub.GetHospital(request))
 
-    assert identity_pb2_grpc.IdentityServiceStub(with_token(channel, lambda: good)).GetHospital(request)
+    assert PackageStubs(with_token(channel, lambda: good), identity_pb2_grpc).GetHospital(request)
     header, payload, signature = good.split(".")
     assert with_(f"{header}.{payload[:-2]}AA.{signature}") == "UNAUTHENTICATED"
     assert with_(f"{header}.{payload}.{signature[:-4]}AAAA") == "UNAUTHENTICATED"
@@ -343,7 +343,7 @@ def test_tokens_expired_tampered_foreign_or_missing_are_refused(identity, hospit
                            clock=lambda: utcnow().timestamp() - 3600)
     assert with_(real_key.issue(principal)[0]) == "UNAUTHENTICATED"  # expired an hour ago
     assert with_("not-a-token") == "UNAUTHENTICATED"
-    no_token = identity_pb2_grpc.IdentityServiceStub(channel)
+    no_token = PackageStubs(channel, identity_pb2_grpc)
     assert error_code(lambda: no_token.GetHospital(request)) == "UNAUTHENTICATED"
     assert no_token.GetTokenKeys(identity_pb2.GetTokenKeysRequest()).keys
 
@@ -351,7 +351,7 @@ def test_tokens_expired_tampered_foreign_or_missing_are_refused(identity, hospit
 def test_service_client_credentials(identity, hospital):
     created = identity.admin.CreateClient(identity_pb2.CreateClientRequest(
         name="billing-export", roles=["internal"], hospital_code=HOSPITAL, permissions="E"))
-    stub = identity_pb2_grpc.IdentityServiceStub(identity.channel("identity"))
+    stub = PackageStubs(identity.channel("identity"), identity_pb2_grpc)
     issued = stub.IssueToken(identity_pb2.IssueTokenRequest(
         client_name="billing-export", client_secret=created.client_secret))
     assert issued.principal.hospital_code == HOSPITAL and list(issued.principal.roles) == ["internal"]
@@ -424,13 +424,16 @@ def test_health_and_reflection(identity):
 
     channel = identity.channel("identity")
     health = health_pb2_grpc.HealthStub(channel)
-    for service in ("", "ncms.identity.v1.IdentityService"):
+    services = [f"ncms.identity.v1.{name}" for name in (
+        "AuthenticationService", "HospitalUserService", "HospitalService", "UserService", "ClientService",
+        "AuditService", "TokenService")]
+    for service in ("", *services):
         status = health.Check(health_pb2.HealthCheckRequest(service=service)).status
         assert status == health_pb2.HealthCheckResponse.SERVING
     reflection = reflection_pb2_grpc.ServerReflectionStub(channel)
     answers = reflection.ServerReflectionInfo(iter([reflection_pb2.ServerReflectionRequest(list_services="")]))
     names = {s.name for a in answers for s in a.list_services_response.service}
-    assert "ncms.identity.v1.IdentityService" in names
+    assert set(services) <= names
 
 
 def test_unexpected_failures_do_not_leak_details(identity, hospital, monkeypatch):
@@ -491,9 +494,9 @@ def test_replicas_drop_their_cache_when_another_replica_changes_data(identity, h
     import time
 
     replica = identity.start_replica("identity")
-    replica_gateway = identity_pb2_grpc.IdentityServiceStub(with_token(
+    replica_gateway = PackageStubs(with_token(
         identity.channel("identity", f"127.0.0.1:{replica.port}"), identity.credentials(
-            "ncms-gateway", identity.settings.gateway_client_secret.get_secret_value()).token))
+            "ncms-gateway", identity.settings.gateway_client_secret.get_secret_value()).token), identity_pb2_grpc)
     request = authenticate_request(hospital, *call())
     assert replica_gateway.Authenticate(request).principal.user == "his01"  # cached there
     # the password changes through the first replica

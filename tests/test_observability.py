@@ -48,7 +48,7 @@ def test_a_soap_call_is_one_trace_from_gateway_to_database(tmp_path, backend):
                                   "ncms.result": "ok"}
     assert all(s["parent_id"] in by_id for s in spans if s is not root)  # one connected tree
 
-    identity = call(root, "/ncms.identity.v1.IdentityService/Authenticate")
+    identity = call(root, "/ncms.identity.v1.AuthenticationService/Authenticate")
     assert database_spans(identity), "identity's audit write"
     settlement = call(root, "/ncms.settlement.v1.SettlementService/SettleOutpatient")
     catalog = call(settlement, "/ncms.catalog.v1.CatalogService/ResolveItems")
@@ -150,7 +150,7 @@ def test_ncms_up_exports_traces_to_a_collector_and_serves_metrics(tmp_path: Path
         assert 'ncms_soap_calls_total{hospital="unknown",operation="yhklxgjk",result="E1007"} 1.0' in gateway_metrics
         identity_metrics = _metrics(metrics)
         assert ('ncms_grpc_server_handled_total{code="UNAUTHENTICATED",method="Authenticate",'
-                'service="ncms.identity.v1.IdentityService"} 1.0') in identity_metrics
+                'service="ncms.identity.v1.AuthenticationService"} 1.0') in identity_metrics
     finally:
         process.send_signal(signal.SIGINT)
         try:

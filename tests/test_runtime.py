@@ -153,13 +153,13 @@ from runtime import telemetry
 telemetry.setup("identity")
 from services.identity import server
 from runtime.settings import load_settings
-from runtime.clients import ClientCredentials, identity_channel, with_token
+from runtime.clients import PackageStubs, ClientCredentials, identity_channel, with_token
 from ncms.identity.v1 import identity_pb2, identity_pb2_grpc
 running = server.build(load_settings(), "127.0.0.1:0")
 channel = identity_channel(f"127.0.0.1:{running.port}")
-credentials = ClientCredentials(identity_pb2_grpc.IdentityServiceStub(channel), "ncms-admin",
+credentials = ClientCredentials(identity_pb2_grpc.TokenServiceStub(channel), "ncms-admin",
                                 "trace-admin-secret-0123456789")
-admin = identity_pb2_grpc.IdentityServiceStub(with_token(channel, credentials.token))
+admin = PackageStubs(with_token(channel, credentials.token), identity_pb2_grpc)
 admin.CreateHospital(identity_pb2.CreateHospitalRequest(code="450200001", name="x", level=2))
 admin.CreateUser(identity_pb2.CreateUserRequest(hospital_code="450200001", name="his01",
     password="Tr4ce!secret", allowed_ips=["127.0.0.1"], permissions="E"))
@@ -179,7 +179,7 @@ telemetry.shutdown()
         span, index = decoder.raw_decode(text, start)
         spans.append(span)
     names = {s["name"] for s in spans}
-    assert "/ncms.identity.v1.IdentityService/CreateUser" in names, names
+    assert "/ncms.identity.v1.UserService/CreateUser" in names, names
     assert any(s["attributes"].get("db.system") == "sqlite" or s["attributes"].get("db.system.name") == "sqlite"
                for s in spans)
     assert "Tr4ce!secret" not in result.stdout

@@ -76,9 +76,9 @@ def test_resent_bill_returns_the_recorded_result_and_other_data_is_refused(world
 def test_amounts_must_add_up(world):
     his = world.his()
     wrong_total = settle(his, "MZ003", [AMOXICILLIN], total="26.00")
-    assert wrong_total.error_info() == ("E2002", "E2002:金额不符: 表mzzb 列zfy: 26.00 不等于明细金额合计 25.00")
+    assert wrong_total.error_info() == ("E2002", "E2002:金额不符: 表mzzb 第1行 列zfy: 26.00 不等于明细金额合计 25.00")
     wrong_line = settle(his, "MZ003", [line(1, "1", "YP0001", "阿莫西林胶囊", "12.50", "2", "25.02")])
-    assert wrong_line.error_info()[0] == "E2002" and "dj×sl = 25.00" in wrong_line.error_info()[1]
+    assert wrong_line.error_info()[0] == "E2002" and "单价×数量 = 25.00" in wrong_line.error_info()[1]
     tolerated = settle(his, "MZ003", [line(1, "1", "YP0001", "阿莫西林胶囊", "12.505", "2", "25.00")])
     assert tolerated.error_info() is None  # 25.01 ± 0.01
     negative_bill = settle(his, "MZ004", [AMOXICILLIN, line(2, "1", "YP0001", "阿莫西林胶囊", "12.50", "-3", "-37.50")],
@@ -157,7 +157,7 @@ def test_yearly_cap_under_concurrency(world):
             visit=settlement_pb2.OutpatientVisit(number=f"MZC{number:03d}", card=CARD, member_id=MEMBER,
                                                  name="张三", diagnosis="J06.900", total="60.00",
                                                  visit_time=_time(f"{YEAR}-06-01T09:00:00+08:00")),
-            lines=[settlement_pb2.BillLine(line_number=1, item_type="1", item_code="YP0001", item_name="阿莫西林胶囊",
+            lines=[settlement_pb2.BillLine(line_number=1, item_kind=settlement_pb2.ITEM_KIND_DRUG, item_code="YP0001", item_name="阿莫西林胶囊",
                                            price="15.00", quantity="4", amount="60.00")])
         barrier.wait()
         return stub.SettleOutpatient(request).result.compensation
@@ -191,7 +191,7 @@ def test_preview_records_nothing(world):
         visit=settlement_pb2.OutpatientVisit(number="MZP1", card=CARD, member_id=MEMBER, name="张三",
                                              diagnosis="J06.900", total="25.00",
                                              visit_time=_time(f"{YEAR}-06-01T09:00:00+08:00")),
-        lines=[settlement_pb2.BillLine(line_number=1, item_type="1", item_code="YP0001", item_name="阿莫西林胶囊",
+        lines=[settlement_pb2.BillLine(line_number=1, item_kind=settlement_pb2.ITEM_KIND_DRUG, item_code="YP0001", item_name="阿莫西林胶囊",
                                        price="12.50", quantity="2", amount="25.00")])
     result = world.settlement_admin.SettleOutpatient(request).result
     assert (result.compensation, result.settlement_number) == ("12.50", "")

@@ -28,7 +28,7 @@ def _apply(call: Call, parameter: str, kind: int) -> str:
             if row.get(column):
                 setattr(change, field, row[column])
         if row.get("dj") is not None:
-            change.price = format(row["dj"], "f")
+            change.price = row["dj"]
         changes.append(change)
     call.service(call.backends.catalog.ApplyHospitalCatalog,
                  catalog_pb2.ApplyHospitalCatalogRequest(kind=kind, changes=changes))

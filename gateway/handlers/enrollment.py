@@ -4,13 +4,11 @@ settlements). The gateway composes the two, so that each fact has one owner."""
 
 from __future__ import annotations
 
-from datetime import datetime
-from decimal import Decimal
-
 from legacy import datasets, tables
 from legacy.calls import Call
 from ncms.enrollment.v1 import enrollment_pb2
 from ncms.settlement.v1 import settlement_pb2
+from runtime.clock import beijing_year
 from runtime.errors import ContractError
 
 STATUS = {enrollment_pb2.ENROLLMENT_STATUS_ACTIVE: "1", enrollment_pb2.ENROLLMENT_STATUS_STOPPED: "0",
@@ -23,7 +21,7 @@ def household(call: Call) -> datasets.Result:
     card = call.text("chzh")
     if not card:
         raise ContractError("E3001", "chzh 为空")
-    year = datetime.now(tables.BEIJING).year
+    year = beijing_year()
     found = call.service(call.backends.enrollment.GetHousehold,
                          enrollment_pb2.GetHouseholdRequest(card=card, year=year))
     ids = [m.member.member_id for m in found.members]
@@ -40,8 +38,8 @@ def household(call: Call) -> datasets.Result:
             "hzxm": found.household.head_name, "jtdz": found.household.address,
             "xzqh": found.household.region_code, "cbnd": str(year), "cbzt": STATUS[enrollment.status],
             "rylb": CATEGORY.get(enrollment.category, ""),
-            "mzbclj": Decimal(total.outpatient if total else "0.00"),
-            "zybclj": Decimal(total.inpatient if total else "0.00")})
+            "mzbclj": total.outpatient if total else "0.00",
+            "zybclj": total.inpatient if total else "0.00"})
     return datasets.Result(((tables.CHRYXX, rows),))
 
 

@@ -17,7 +17,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from runtime.db import ScaledDecimal, UTCDateTime, declarative_base, utcnow
+from runtime.clock import utcnow
+from runtime.db import ScaledDecimal, UTCDateTime, declarative_base
 
 Base = declarative_base()
 

@@ -17,7 +17,8 @@ from sqlalchemy.orm import Session
 
 from ncms.catalog.v1 import catalog_pb2, catalog_pb2_grpc
 from runtime.auth import ROLE_ADMIN, ROLE_INTERNAL, current_principal
-from runtime.db import Database, utcnow
+from runtime.clock import utcnow
+from runtime.db import Database
 from runtime.errors import ContractError, FieldViolation, invalid_argument, not_found
 from runtime.timestamps import timestamp
 

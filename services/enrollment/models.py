@@ -8,7 +8,8 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, Index, Integer, PrimaryKeyConstraint, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from runtime.db import UTCDateTime, declarative_base, utcnow
+from runtime.clock import utcnow
+from runtime.db import UTCDateTime, declarative_base
 
 Base = declarative_base()
 

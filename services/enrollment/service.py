@@ -11,7 +11,8 @@ from sqlalchemy import select, text
 
 from ncms.enrollment.v1 import enrollment_pb2, enrollment_pb2_grpc
 from runtime.auth import ROLE_ADMIN, ROLE_INTERNAL, Principal, current_principal
-from runtime.db import Database, utcnow
+from runtime.clock import utcnow
+from runtime.db import Database
 from runtime.errors import (
     ContractError,
     FieldViolation,

@@ -15,22 +15,18 @@ import time
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from runtime.db import Database, RawConnection, utcnow
+from sqlalchemy import text
+
+from runtime.clock import utcnow
+from runtime.db import Database
+
+from . import repository
 
 log = logging.getLogger(__name__)
 
 AUTHENTICATE = "authenticate"
 OUTCOME = "outcome"
 ADMIN = "admin"
-
-# Runs on every legacy call, so on the raw connection (see Database.raw).
-_INSERT = """
-INSERT INTO audit_events (time, kind, call_id, hospital_code, "user", client_ip, operation,
-                          outcome, error_code, detail, actor)
-VALUES (:time, :kind, :call_id, :hospital_code, :user, :client_ip, :operation,
-        :outcome, :error_code, :detail, :actor)
-"""
-
 
 @dataclass
 class Event:
@@ -46,13 +42,13 @@ class Event:
     actor: str = ""
     time: datetime = field(default_factory=utcnow)
 
-    def row(self, connection: RawConnection) -> dict:
+    def row(self) -> dict:
         return {
             "kind": self.kind, "outcome": self.outcome, "call_id": self.call_id,
             "hospital_code": self.hospital_code[:32], "user": self.user[:64],
             "client_ip": self.client_ip[:64], "operation": self.operation[:64],
             "error_code": self.error_code[:8], "detail": self.detail[:500],
-            "actor": self.actor[:120], "time": connection.time_parameter(self.time),
+            "actor": self.actor[:120], "time": self.time,
         }
 
 
@@ -127,17 +123,15 @@ class AuditLog:
                 self._condition.notify_all()
 
     def _write(self, events: list[Event]) -> None:
-        with self._db.raw(write=True, single_statement=len(events) == 1) as connection:
-            if not connection.is_sqlite:
+        # Not bound to one caller's deadline: the batch carries other callers' events.
+        with self._db.writing(check_caller=False) as connection:
+            if not self._db.is_sqlite:
                 # Written to the database's WAL before the caller is answered, but not
                 # fsynced per batch: an identity crash loses nothing; a crash of the
                 # database server itself may lose the last fraction of a second of
                 # audit (never a settlement: those commit synchronously).
-                connection.execute("SET LOCAL synchronous_commit TO OFF")
-            if len(events) == 1:
-                connection.execute(_INSERT, events[0].row(connection))
-            else:
-                connection.executemany(_INSERT, [event.row(connection) for event in events])
+                connection.execute(text("SET LOCAL synchronous_commit TO OFF"))
+            repository.add_audit_events(connection, [event.row() for event in events])
 
     def close(self) -> None:
         """Refuse new events; what was recorded is already committed."""

@@ -21,7 +21,7 @@ import threading
 import time
 from collections.abc import Callable, Hashable
 
-from sqlalchemy import Engine, text
+from sqlalchemy import Connection, Engine, text
 
 log = logging.getLogger(__name__)
 
@@ -73,7 +73,7 @@ class AuthenticationCache:
             self._enabled = enabled
 
 
-def notify_change(connection) -> None:
+def notify_change(connection: Connection) -> None:
     """Tell other replicas (PostgreSQL only) to clear their caches when this commits."""
     if connection.dialect.name == "postgresql":
         connection.execute(text(f"NOTIFY {CHANNEL}"))

@@ -18,7 +18,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from runtime.db import UTCDateTime, declarative_base, utcnow
+from runtime.clock import utcnow
+from runtime.db import UTCDateTime, declarative_base
 
 Base = declarative_base()
 

@@ -1,4 +1,6 @@
-"""Queries on identity's tables. Every function takes a session and never commits."""
+"""Queries on identity's tables, as SQLAlchemy Core statements on a connection that
+the caller's transaction owns (``Database.reading()`` / ``writing()``); nothing here
+commits. Rows come back as ``Row`` objects (``row.name``)."""
 
 from __future__ import annotations
 
@@ -6,13 +8,16 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, case, select, update
-from sqlalchemy.orm import Session
-
-from runtime.db import Database, RawConnection
+from sqlalchemy import Connection, Row, and_, bindparam, case, delete, insert, select, update
 
 from .authentication import UserRecord
-from .models import AuditEvent, Hospital, PasswordHistory, ServiceClient, User
+from .models import DELETED, PENDING, AuditEvent, Hospital, PasswordHistory, ServiceClient, User
+
+HOSPITALS = Hospital.__table__
+USERS = User.__table__
+PASSWORD_HISTORY = PasswordHistory.__table__
+CLIENTS = ServiceClient.__table__
+AUDIT_EVENTS = AuditEvent.__table__
 
 
 @dataclass(frozen=True)
@@ -26,119 +31,158 @@ class AuthenticationRow:
     user: UserRecord | None
 
 
-# Runs on every legacy call, so on the raw connection (see Database.raw).
-_AUTHENTICATION_SQL = """
-SELECT h.id, h.code, h.level, h.digest_algorithm, h.key_ciphertext, h.key_version,
-       u.id, u.name, u.state, u.password_hash, u.permissions, u.allowed_ips,
-       u.failed_attempts, u.locked_until, u.credential_version
-FROM hospitals h LEFT OUTER JOIN users u ON u.hospital_id = h.id AND u.name = :user_name
-WHERE h.code = :hospital_code
-"""
+# The hospital and the named user in one round trip (every legacy call needs both).
+_AUTHENTICATION = (
+    select(HOSPITALS.c.id, HOSPITALS.c.code, HOSPITALS.c.level, HOSPITALS.c.digest_algorithm,
+           HOSPITALS.c.key_ciphertext, HOSPITALS.c.key_version, USERS.c.id.label("user_id"),
+           USERS.c.name, USERS.c.state, USERS.c.password_hash, USERS.c.permissions, USERS.c.allowed_ips,
+           USERS.c.failed_attempts, USERS.c.locked_until, USERS.c.credential_version)
+    .select_from(HOSPITALS.outerjoin(USERS, and_(USERS.c.hospital_id == HOSPITALS.c.id,
+                                                 USERS.c.name == bindparam("user_name"))))
+    .where(HOSPITALS.c.code == bindparam("hospital_code")))
 
 
-def authentication_row(db: Database, hospital_code: str, user_name: str) -> AuthenticationRow | None:
-    """The hospital and (if it exists there) the user, in one round trip; None: no hospital."""
-    with db.raw() as connection:
-        row = connection.execute(_AUTHENTICATION_SQL, {"hospital_code": hospital_code,
-                                                       "user_name": user_name}).fetchone()
+def authentication_row(connection: Connection, hospital_code: str, user_name: str) -> AuthenticationRow | None:
+    """The hospital and (if it exists there) the user; None: no such hospital."""
+    row = connection.execute(_AUTHENTICATION, {"hospital_code": hospital_code, "user_name": user_name}).first()
     if row is None:
         return None
-    user = None if row[6] is None else UserRecord(
-        id=row[6], name=row[7], state=row[8], password_hash=row[9], permissions=row[10],
-        allowed_ips=row[11], failed_attempts=row[12], locked_until=RawConnection.time_value(row[13]),
-        credential_version=row[14])
-    return AuthenticationRow(row[0], row[1], row[2], row[3], bytes(row[4]), row[5], user)
+    user = None if row.user_id is None else UserRecord(
+        id=row.user_id, name=row.name, state=row.state, password_hash=row.password_hash,
+        permissions=row.permissions, allowed_ips=row.allowed_ips, failed_attempts=row.failed_attempts,
+        locked_until=row.locked_until, credential_version=row.credential_version)
+    return AuthenticationRow(row.id, row.code, row.level, row.digest_algorithm, bytes(row.key_ciphertext),
+                             row.key_version, user)
 
 
-def hospital_by_code(session: Session, code: str, *, for_update: bool = False) -> Hospital | None:
-    query = select(Hospital).where(Hospital.code == code)
-    if for_update:
-        query = query.with_for_update()
-    return session.scalars(query).first()
+# --- hospitals ---------------------------------------------------------------------------
+
+def hospital_by_code(connection: Connection, code: str, *, for_update: bool = False) -> Row | None:
+    query = select(HOSPITALS).where(HOSPITALS.c.code == code)
+    return connection.execute(query.with_for_update() if for_update else query).first()
 
 
-def hospitals(session: Session) -> Sequence[Hospital]:
-    return session.scalars(select(Hospital).order_by(Hospital.code)).all()
+def hospitals(connection: Connection) -> Sequence[Row]:
+    return connection.execute(select(HOSPITALS).order_by(HOSPITALS.c.code)).all()
 
 
-def user_by_name(session: Session, hospital_id: int, name: str, *,
-                 for_update: bool = False) -> User | None:
-    query = select(User).where(User.hospital_id == hospital_id, User.name == name)
-    if for_update:
-        query = query.with_for_update()
-    return session.scalars(query).first()
+def add_hospital(connection: Connection, values: dict) -> Row:
+    connection.execute(insert(HOSPITALS).values(**values))
+    return hospital_by_code(connection, values["code"])
 
 
-def users(session: Session, hospital_id: int, *, pending_only: bool = False) -> Sequence[User]:
-    query = select(User).where(User.hospital_id == hospital_id)
+def update_hospital(connection: Connection, hospital_id: int, **values) -> Row:
+    connection.execute(update(HOSPITALS).where(HOSPITALS.c.id == hospital_id).values(**values))
+    return connection.execute(select(HOSPITALS).where(HOSPITALS.c.id == hospital_id)).one()
+
+
+# --- users ------------------------------------------------------------------------------
+
+def user_by_name(connection: Connection, hospital_id: int, name: str, *, for_update: bool = False) -> Row | None:
+    query = select(USERS).where(USERS.c.hospital_id == hospital_id, USERS.c.name == name)
+    return connection.execute(query.with_for_update() if for_update else query).first()
+
+
+def users(connection: Connection, hospital_id: int, *, pending_only: bool = False) -> Sequence[Row]:
+    query = select(USERS).where(USERS.c.hospital_id == hospital_id)
     if pending_only:
-        query = query.where(User.state == "pending")
-    return session.scalars(query.order_by(User.name)).all()
+        query = query.where(USERS.c.state == PENDING)
+    return connection.execute(query.order_by(USERS.c.name)).all()
 
 
-def count_failure(session: Session, user_id: int, now: datetime, threshold: int,
-                  lock_minutes: int) -> int:
+def add_user(connection: Connection, values: dict) -> Row:
+    connection.execute(insert(USERS).values(**values))
+    return user_by_name(connection, values["hospital_id"], values["name"])
+
+
+def update_user(connection: Connection, user_id: int, *, invalidate: bool = True, **values) -> Row:
+    """Change a user; ``invalidate`` bumps its credential version, so that cached
+    credentials and tokens issued for the old state are not reused."""
+    if invalidate:
+        values["credential_version"] = USERS.c.credential_version + 1
+    connection.execute(update(USERS).where(USERS.c.id == user_id).values(**values))
+    return connection.execute(select(USERS).where(USERS.c.id == user_id)).one()
+
+
+def count_failure(connection: Connection, user_id: int, now: datetime, threshold: int, lock_minutes: int) -> int:
     """Count one wrong password atomically; lock the user at ``threshold``.
 
     A single UPDATE (a row lock on PostgreSQL, the write lock on SQLite), so that
     concurrent wrong passwords are each counted. A lock that has expired starts the
     count afresh.
     """
-    expired = and_(User.locked_until.is_not(None), User.locked_until <= now)
-    attempts = session.execute(
-        update(User)
-        .where(User.id == user_id)
-        .values(failed_attempts=case((expired, 0), else_=User.failed_attempts) + 1,
-                locked_until=case((expired, None), else_=User.locked_until))
-        .returning(User.failed_attempts)
-    ).scalar_one()
+    expired = and_(USERS.c.locked_until.is_not(None), USERS.c.locked_until <= now)
+    attempts = connection.execute(
+        update(USERS).where(USERS.c.id == user_id)
+        .values(failed_attempts=case((expired, 0), else_=USERS.c.failed_attempts) + 1,
+                locked_until=case((expired, None), else_=USERS.c.locked_until))
+        .returning(USERS.c.failed_attempts)).scalar_one()
     if attempts >= threshold:
-        session.execute(
-            update(User)
-            .where(User.id == user_id, User.locked_until.is_(None))
+        connection.execute(
+            update(USERS).where(USERS.c.id == user_id, USERS.c.locked_until.is_(None))
             .values(locked_until=now + timedelta(minutes=lock_minutes),
-                    credential_version=User.credential_version + 1))
+                    credential_version=USERS.c.credential_version + 1))
     return attempts
 
 
-def clear_failures(session: Session, user_id: int) -> None:
-    session.execute(update(User).where(User.id == user_id)
-                    .values(failed_attempts=0, locked_until=None))
+def clear_failures(connection: Connection, user_id: int) -> None:
+    connection.execute(update(USERS).where(USERS.c.id == user_id).values(failed_attempts=0, locked_until=None))
 
 
-def recent_password_hashes(session: Session, user_id: int, limit: int) -> list[str]:
+def recent_password_hashes(connection: Connection, user_id: int, limit: int) -> list[str]:
     if limit <= 0:
         return []
-    return list(session.scalars(
-        select(PasswordHistory.password_hash).where(PasswordHistory.user_id == user_id)
-        .order_by(PasswordHistory.id.desc()).limit(limit)))
+    return list(connection.execute(
+        select(PASSWORD_HISTORY.c.password_hash).where(PASSWORD_HISTORY.c.user_id == user_id)
+        .order_by(PASSWORD_HISTORY.c.id.desc()).limit(limit)).scalars())
 
 
-def push_password_history(session: Session, user: User, old_hash: str, keep: int) -> None:
-    session.add(PasswordHistory(user_id=user.id, password_hash=old_hash))
-    session.flush()
-    stale = session.scalars(
-        select(PasswordHistory.id).where(PasswordHistory.user_id == user.id)
-        .order_by(PasswordHistory.id.desc()).offset(max(keep, 0))).all()
-    for history_id in stale:
-        session.delete(session.get(PasswordHistory, history_id))
+def push_password_history(connection: Connection, user_id: int, old_hash: str, keep: int) -> None:
+    """Remember ``old_hash``; keep the newest ``keep`` hashes only."""
+    connection.execute(insert(PASSWORD_HISTORY).values(user_id=user_id, password_hash=old_hash))
+    stale = connection.execute(
+        select(PASSWORD_HISTORY.c.id).where(PASSWORD_HISTORY.c.user_id == user_id)
+        .order_by(PASSWORD_HISTORY.c.id.desc()).offset(max(keep, 0))).scalars().all()
+    if stale:
+        connection.execute(delete(PASSWORD_HISTORY).where(PASSWORD_HISTORY.c.id.in_(stale)))
 
 
-def client_by_name(session: Session, name: str) -> ServiceClient | None:
-    return session.scalars(select(ServiceClient).where(ServiceClient.name == name)).first()
+def is_deleted(user: Row | None) -> bool:
+    return user is None or user.state == DELETED
 
 
-def clients(session: Session) -> Sequence[ServiceClient]:
-    return session.scalars(select(ServiceClient).order_by(ServiceClient.name)).all()
+# --- service clients ----------------------------------------------------------------------
+
+def client_by_name(connection: Connection, name: str) -> Row | None:
+    return connection.execute(select(CLIENTS).where(CLIENTS.c.name == name)).first()
 
 
-def audit_events(session: Session, *, hospital_code: str = "", user: str = "",
-                 before_id: int = 0, limit: int = 100) -> Sequence[AuditEvent]:
-    query = select(AuditEvent)
+def clients(connection: Connection) -> Sequence[Row]:
+    return connection.execute(select(CLIENTS).order_by(CLIENTS.c.name)).all()
+
+
+def add_client(connection: Connection, values: dict) -> Row:
+    connection.execute(insert(CLIENTS).values(**values))
+    return client_by_name(connection, values["name"])
+
+
+def update_client(connection: Connection, client_id: int, **values) -> None:
+    connection.execute(update(CLIENTS).where(CLIENTS.c.id == client_id).values(**values))
+
+
+# --- the audit log ------------------------------------------------------------------------
+
+def add_audit_events(connection: Connection, rows: list[dict]) -> None:
+    connection.execute(insert(AUDIT_EVENTS), rows)
+
+
+def audit_events(connection: Connection, *, hospital_code: str = "", user: str = "",
+                 before_id: int = 0, limit: int = 100) -> Sequence[Row]:
+    query = select(AUDIT_EVENTS)
     if hospital_code:
-        query = query.where(AuditEvent.hospital_code == hospital_code)
+        query = query.where(AUDIT_EVENTS.c.hospital_code == hospital_code)
     if user:
-        query = query.where(AuditEvent.user == user)
+        query = query.where(AUDIT_EVENTS.c.user == user)
     if before_id:
-        query = query.where(AuditEvent.id < before_id)
-    return session.scalars(query.order_by(AuditEvent.id.desc()).limit(limit)).all()
+        query = query.where(AUDIT_EVENTS.c.id < before_id)
+    return connection.execute(query.order_by(AUDIT_EVENTS.c.id.desc()).limit(limit)).all()

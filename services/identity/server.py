@@ -1,4 +1,4 @@
-"""Wiring of the identity service: settings → database, keys, audit, servicer, server."""
+"""Wiring of the identity service: settings → database, keys, audit, servicers, server."""
 
 from __future__ import annotations
 
@@ -8,22 +8,52 @@ from runtime.auth import TokenSigner, TokenVerifier, signing_key_from_secret
 from runtime.grpc_server import RunningServer, ServiceBinding, create_server
 from runtime.settings import Settings
 
+from .api.audit import AuditServicer
+from .api.authentication import AuthenticationServicer
+from .api.clients import ClientServicer, ensure_builtin_clients
+from .api.hospital_users import HospitalUserServicer
+from .api.hospitals import HospitalServicer
+from .api.shared import Identity
+from .api.tokens import TokenServicer
+from .api.users import UserServicer
 from .audit import AuditLog
 from .cache import AuthenticationCache, ChangeListener
 from .keys import KeyVault
 from .passwords import CredentialCache, PasswordChecker, PasswordHasher
-from .service import IdentityService
 
-SERVICE_NAME = identity_pb2.DESCRIPTOR.services_by_name["IdentityService"].full_name
-PUBLIC_METHODS = (f"/{SERVICE_NAME}/GetTokenKeys", f"/{SERVICE_NAME}/IssueToken")
 MIGRATIONS = "services.identity.migrations"
+
+
+def _name(service: str) -> str:
+    return identity_pb2.DESCRIPTOR.services_by_name[service].full_name
+
+
+TOKEN_SERVICE = _name("TokenService")
+PUBLIC_METHODS = (f"/{TOKEN_SERVICE}/GetTokenKeys", f"/{TOKEN_SERVICE}/IssueToken")
+
+
+def bindings(identity: Identity) -> list[ServiceBinding]:
+    grpc = identity_pb2_grpc
+    return [
+        # Every legacy call's decision: short, on the event loop (see runtime.grpc_server).
+        ServiceBinding(_name("AuthenticationService"), grpc.add_AuthenticationServiceServicer_to_server,
+                       AuthenticationServicer(identity), inline=frozenset({"Authenticate"})),
+        ServiceBinding(_name("HospitalUserService"), grpc.add_HospitalUserServiceServicer_to_server,
+                       HospitalUserServicer(identity)),
+        ServiceBinding(_name("HospitalService"), grpc.add_HospitalServiceServicer_to_server,
+                       HospitalServicer(identity)),
+        ServiceBinding(_name("UserService"), grpc.add_UserServiceServicer_to_server, UserServicer(identity)),
+        ServiceBinding(_name("ClientService"), grpc.add_ClientServiceServicer_to_server, ClientServicer(identity)),
+        ServiceBinding(_name("AuditService"), grpc.add_AuditServiceServicer_to_server, AuditServicer(identity)),
+        ServiceBinding(TOKEN_SERVICE, grpc.add_TokenServiceServicer_to_server, TokenServicer(identity),
+                       inline=frozenset({"GetTokenKeys"})),
+    ]
 
 
 def build(settings: Settings, listen: str | None = None) -> RunningServer:
     settings.check_production_safety()
     vault = KeyVault(settings.secret("master_key"))
-    signer = TokenSigner(signing_key_from_secret(settings.secret("token_key")),
-                         settings.token_ttl_seconds)
+    signer = TokenSigner(signing_key_from_secret(settings.secret("token_key")), settings.token_ttl_seconds)
     db = service_main.open_database(settings, "identity", MIGRATIONS)
     audit_log = AuditLog(db)
     cache = AuthenticationCache()
@@ -31,16 +61,13 @@ def build(settings: Settings, listen: str | None = None) -> RunningServer:
     if not db.is_sqlite:  # replicas share the database: hear each other's changes
         listener = ChangeListener(db.engine, cache)
         listener.start()
-    servicer = IdentityService(
-        settings, db, vault, PasswordChecker(PasswordHasher(settings.password_hash_profile),
-                                             CredentialCache()), audit_log, signer, cache)
-    servicer.ensure_builtin_clients()
+    identity = Identity(settings, db, vault, PasswordChecker(PasswordHasher(settings.password_hash_profile),
+                                                             CredentialCache()), audit_log, signer, cache)
+    ensure_builtin_clients(identity)
     # Identity verifies its own tokens with its own key: no call to itself.
     verifier = TokenVerifier(lambda: {signer.key_id: signer.public_key})
-    running = create_server(
-        [ServiceBinding(SERVICE_NAME, identity_pb2_grpc.add_IdentityServiceServicer_to_server, servicer)],
-        listen or settings.listen_address_of("identity"), verifier=verifier,
-        public_methods=PUBLIC_METHODS, max_workers=settings.grpc_max_workers)
+    running = create_server(bindings(identity), listen or settings.listen_address_of("identity"),
+                            verifier=verifier, public_methods=PUBLIC_METHODS, max_workers=settings.grpc_max_workers)
     running.on_stop(audit_log.close)
     if listener is not None:
         running.on_stop(listener.stop)

@@ -18,7 +18,10 @@ from .policy import Policy
 
 CENT = Decimal("0.01")
 ZERO = Decimal("0.00")
-SPECIAL_CATEGORIES = ("2", "3")  # 五保, 低保
+# A member's category (人员类别) in the year of the settlement.
+ORDINARY, FIVE_GUARANTEES, SUBSISTENCE, ENTITLED = "ordinary", "five_guarantees", "subsistence", "entitled"
+CATEGORY_NAMES = {ORDINARY: "普通", FIVE_GUARANTEES: "五保", SUBSISTENCE: "低保", ENTITLED: "优抚"}
+SPECIAL_CATEGORIES = (FIVE_GUARANTEES, SUBSISTENCE)  # no deductible, a higher ratio
 
 CLASS_A, CLASS_B, CLASS_C = "A", "B", "C"  # 甲, 乙, 丙 (丙 also for unmapped)
 CLASS_NAMES = {CLASS_A: "甲", CLASS_B: "乙", CLASS_C: "丙"}
@@ -161,7 +164,7 @@ def inpatient(lines: Sequence[Line], *, level: int, category: str, referral: boo
     adjust = ZERO
     if special:
         adjust += policy.special_bonus
-        rules.append(f"{'五保' if category == '2' else '低保'} 免起付线, 比例 +{percent(policy.special_bonus)}")
+        rules.append(f"{CATEGORY_NAMES[category]} 免起付线, 比例 +{percent(policy.special_bonus)}")
     if level >= 4 and not referral:
         adjust -= policy.no_referral_cut
         rules.append(f"未转诊 比例 -{percent(policy.no_referral_cut)}")

@@ -20,6 +20,7 @@ from .upstream import Upstream
 
 OPERATION = "zysjcxjk"
 STATUSES = {"1": settlement_pb2.INPATIENT_STATUS_IN_HOSPITAL, "2": settlement_pb2.INPATIENT_STATUS_DISCHARGED}
+ITEM_KINDS = {"1": settlement_pb2.ITEM_KIND_DRUG, "2": settlement_pb2.ITEM_KIND_SERVICE}  # xmlb
 
 
 def unreachable(hospital: str, endpoint: str, reason: str) -> DomainError:
@@ -77,7 +78,7 @@ def to_message(main_rows: list[dict], fee_rows: list[dict]) -> settlement_pb2.Qu
         admit_time=_time(row.get("ryrq")), department=row.get("ryks") or "", diagnosis=row.get("ryzd") or "",
         diagnosis_name=row.get("ryzdmc") or "", status=STATUSES[row["zyzt"]], total=_amount(row.get("ljfy")),
         fees=[settlement_pb2.BillLine(
-            line_number=int(fee["mxxh"]), item_type=fee.get("xmlb") or "", item_code=fee.get("yyxmbm") or "",
+            line_number=int(fee["mxxh"]), item_kind=ITEM_KINDS.get(fee.get("xmlb") or "", settlement_pb2.ITEM_KIND_UNSPECIFIED), item_code=fee.get("yyxmbm") or "",
             item_name=fee.get("xmmc") or "", specification=fee.get("gg") or "", unit=fee.get("dw") or "",
             price=_amount(fee.get("dj")), quantity=_amount(fee.get("sl")), amount=_amount(fee.get("je")),
             fee_time=_time(fee.get("fyrq"))) for fee in fee_rows])

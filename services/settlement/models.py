@@ -19,9 +19,10 @@ from sqlalchemy import (
     UniqueConstraint,
     text,
 )
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column
 
-from runtime.db import ScaledDecimal, UTCDateTime, declarative_base, utcnow
+from runtime.clock import utcnow
+from runtime.db import ScaledDecimal, UTCDateTime, declarative_base
 
 Base = declarative_base()
 _ID = BigInteger().with_variant(Integer, "sqlite")
@@ -95,7 +96,8 @@ class Settlement(Base):
     member_id: Mapped[str] = mapped_column(String(30))
     name: Mapped[str] = mapped_column(String(50))
     year: Mapped[int] = mapped_column(Integer)
-    category: Mapped[str] = mapped_column(String(1))  # rylb at settlement
+    # The member's category that year (calculation.ORDINARY, FIVE_GUARANTEES, ...).
+    category: Mapped[str] = mapped_column(String(16))
     visit_at: Mapped[datetime] = mapped_column(UTCDateTime)  # jzrq, or ryrq
     discharged_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)  # cyrq
     department: Mapped[str] = mapped_column(String(100), default="")
@@ -119,10 +121,6 @@ class Settlement(Base):
     settled_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)  # jssj
     refunded_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     refunded_by: Mapped[str] = mapped_column(String(120), default="")
-
-    lines: Mapped[list[SettlementLine]] = relationship(
-        back_populates="settlement", order_by="SettlementLine.position", cascade="all, delete-orphan")
-    policy: Mapped[PolicyVersion] = relationship()
 
 
 class SettlementLine(Base):
@@ -153,8 +151,6 @@ class SettlementLine(Base):
     self_pay: Mapped[Decimal] = mapped_column(ScaledDecimal(2))  # zfje
     class_self_pay: Mapped[Decimal] = mapped_column(ScaledDecimal(2))  # flzf
     eligible: Mapped[Decimal] = mapped_column(ScaledDecimal(2))  # kbfy
-
-    settlement: Mapped[Settlement] = relationship(back_populates="lines")
 
 
 class MemberYear(Base):
@@ -193,4 +189,4 @@ class Reconciliation(Base):
     hospital_total: Mapped[Decimal] = mapped_column(ScaledDecimal(2))  # yybcje
     ncms_total: Mapped[Decimal] = mapped_column(ScaledDecimal(2))  # nhbcje
     agreed: Mapped[bool] = mapped_column(Boolean)  # jg
-    differences: Mapped[str] = mapped_column(Text, default="[]")  # JSON, as dzcy
+    differences: Mapped[str] = mapped_column(Text, default="[]")  # JSON list of reconciliation.Difference

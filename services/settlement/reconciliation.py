@@ -22,10 +22,8 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-OUTPATIENT = "1"  # jslx
-INPATIENT = "2"
-SETTLEMENT = "1"  # ywlx
-REFUND = "2"
+OUTPATIENT, INPATIENT = "outpatient", "inpatient"  # the kind of settlement (jslx)
+SETTLEMENT, REFUND = "settlement", "refund"  # the business (ywlx)
 
 ONLY_NCMS, ONLY_HOSPITAL, AMOUNTS_DIFFER, REFUND_MISMATCH = 1, 2, 3, 4
 ZERO = Decimal("0.00")
@@ -35,9 +33,9 @@ ZERO = Decimal("0.00")
 class Entry:
     """One settlement or refund of the day, as one side recorded it."""
 
-    kind: str  # jslx
+    kind: str  # OUTPATIENT, INPATIENT
     number: str  # bh
-    business: str  # ywlx
+    business: str  # SETTLEMENT, REFUND
     total: Decimal  # zfy
     compensation: Decimal  # bcje
     settlement_number: str = ""  # jsbh
@@ -150,6 +148,6 @@ def reconcile(day: date, hospital: Sequence[Entry], ncms: Sequence[Entry],
             note += f" (农合记于 {other_day.isoformat()}, 结算编号 {entry.settlement_number})"
         differences.append(Difference(entry.kind, entry.number, entry.business, kind,
                                       abs(entry.compensation), None, note, entry.settlement_number))
-    differences.sort(key=lambda d: (d.kind, d.number, d.business, d.type))
+    differences.sort(key=lambda d: (d.kind != OUTPATIENT, d.number, d.business != SETTLEMENT, d.type))
     return Outcome(day, len(hospital), len(ncms), net_compensation(hospital), net_compensation(ncms),
                    tuple(differences))

@@ -1,5 +1,7 @@
-"""Queries on the settlement's tables. Functions take a session (on the hot path of a
-settlement, a RawConnection on the session's transaction) and never commit."""
+"""Queries on the settlement's tables, as SQLAlchemy Core statements on a connection
+that the caller's transaction owns (``Database.reading()`` / ``writing()``); nothing
+here commits. Statements are built once at import, so each execution reuses its
+compiled form."""
 
 from __future__ import annotations
 
@@ -9,15 +11,12 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import and_, or_, select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy import Connection, Row, and_, bindparam, insert, or_, select, update
 
-from runtime.db import RawConnection
+from runtime.db import insert_ignoring_conflicts
 
 from . import reconciliation
 from .models import (
-    INPATIENT,
-    OUTPATIENT,
     Admission,
     MemberYear,
     PolicyVersion,
@@ -27,164 +26,209 @@ from .models import (
 )
 
 ZERO = Decimal("0.00")
-
-
-def policy_version(session: Session, year: int, digest: str) -> PolicyVersion | None:
-    return session.scalars(select(PolicyVersion).where(PolicyVersion.year == year,
-                                                       PolicyVersion.digest == digest)).first()
+ADMISSIONS = Admission.__table__
+MEMBER_YEARS = MemberYear.__table__
+POLICY_VERSIONS = PolicyVersion.__table__
+RECONCILIATIONS = Reconciliation.__table__
+SETTLEMENTS = Settlement.__table__
+SETTLEMENT_LINES = SettlementLine.__table__
 
 
 @dataclass(frozen=True)
 class Totals:
+    """A member's year row: its id and the compensation of each kind so far."""
+
     id: int
     outpatient: Decimal
     inpatient: Decimal
 
-
-_MEMBER_YEARS = MemberYear.__table__
-_SETTLEMENTS = Settlement.__table__
-_SETTLEMENT_LINES = SettlementLine.__table__
-
-# These run on every settlement, inside its write() transaction, as raw statements
-# (Database.raw_in): the ORM's cost per statement was most of the transaction's.
-_MEMBER_YEAR = ("SELECT id, outpatient_total, inpatient_total FROM member_years "
-                "WHERE member_id = :member_id AND year = :year")
+    def of(self, kind: str) -> Decimal:
+        return self.outpatient if kind == "outpatient" else self.inpatient
 
 
-def lock_member_year(sql: RawConnection, member_id: str, year: int) -> Totals:
+@dataclass(frozen=True)
+class SettlementRecord:
+    """A settlement with its lines and the policy it used."""
+
+    settlement: Row
+    lines: Sequence[Row]
+    policy: Row
+
+
+# --- policies ------------------------------------------------------------------------------
+
+def policy_version(connection: Connection, year: int, digest: str) -> Row | None:
+    return connection.execute(select(POLICY_VERSIONS).where(
+        POLICY_VERSIONS.c.year == year, POLICY_VERSIONS.c.digest == digest)).first()
+
+
+def add_policy_version(connection: Connection, values: dict) -> Row:
+    """The recorded copy of a policy, made unless another replica made it meanwhile."""
+    insert_ignoring_conflicts(connection, POLICY_VERSIONS, values)
+    return policy_version(connection, values["year"], values["digest"])
+
+
+# --- a settlement's write path ----------------------------------------------------------------
+
+_MEMBER_YEAR = select(MEMBER_YEARS.c.id, MEMBER_YEARS.c.outpatient_total, MEMBER_YEARS.c.inpatient_total).where(
+    MEMBER_YEARS.c.member_id == bindparam("member_id"), MEMBER_YEARS.c.year == bindparam("year"))
+_MEMBER_YEAR_LOCKED = _MEMBER_YEAR.with_for_update()
+_ADD_TO_YEAR = {kind: update(MEMBER_YEARS).where(MEMBER_YEARS.c.id == bindparam("row_id")).values({
+    f"{kind}_total": MEMBER_YEARS.c[f"{kind}_total"] + bindparam("amount", type_=MEMBER_YEARS.c.outpatient_total.type),
+    f"{kind}_count": MEMBER_YEARS.c[f"{kind}_count"] + bindparam("count")}) for kind in ("outpatient", "inpatient")}
+_IN_FORCE_DIGEST = select(SETTLEMENTS.c.settlement_number, SETTLEMENTS.c.request_digest).where(
+    SETTLEMENTS.c.hospital_code == bindparam("hospital"), SETTLEMENTS.c.kind == bindparam("kind"),
+    SETTLEMENTS.c.number == bindparam("number"), SETTLEMENTS.c.refunded_at.is_(None))
+_INSERT_SETTLEMENT = insert(SETTLEMENTS).returning(SETTLEMENTS.c.id)
+_NUMBER_SETTLEMENT = update(SETTLEMENTS).where(SETTLEMENTS.c.id == bindparam("row_id")).values(
+    settlement_number=bindparam("settlement_number"))
+_INSERT_LINES = insert(SETTLEMENT_LINES)
+
+
+def lock_member_year(connection: Connection, member_id: str, year: int) -> Totals:
     """The member's year row, created if missing, locked until the transaction ends.
 
     On PostgreSQL a row lock (SELECT ... FOR UPDATE); on SQLite the write transaction
     already holds the database's only write lock, which serialises just as well.
     """
-    query = _MEMBER_YEAR if sql.is_sqlite else _MEMBER_YEAR + " FOR UPDATE"
+    query = _MEMBER_YEAR if connection.dialect.name == "sqlite" else _MEMBER_YEAR_LOCKED
     parameters = {"member_id": member_id, "year": year}
-    row = sql.execute(query, parameters).fetchone()
+    row = connection.execute(query, parameters).first()
     if row is None:
-        values = {"member_id": member_id, "year": year, "outpatient_total": ZERO, "inpatient_total": ZERO,
-                  "outpatient_count": 0, "inpatient_count": 0}
-        # skip_existing: on PostgreSQL a concurrent first settlement of the member may
-        # have made the row meanwhile (the insert waits for it, then leaves it).
-        sql.insert(_MEMBER_YEARS, [values], skip_existing=True)
-        row = sql.execute(query, parameters).fetchone()
-    return Totals(row[0], sql.decimal_value(row[1], 2), sql.decimal_value(row[2], 2))
+        # A concurrent first settlement of the member may make the row meanwhile: the
+        # insert then waits for it and leaves it.
+        insert_ignoring_conflicts(connection, MEMBER_YEARS, {
+            "member_id": member_id, "year": year, "outpatient_total": ZERO, "inpatient_total": ZERO,
+            "outpatient_count": 0, "inpatient_count": 0})
+        row = connection.execute(query, parameters).first()
+    return Totals(row.id, row.outpatient_total, row.inpatient_total)
 
 
-def add_to_member_year(sql: RawConnection, member_year_id: int, kind: str, amount: Decimal, count: int) -> None:
-    total, counter = f"{kind}_total", f"{kind}_count"
-    sql.execute(f"UPDATE member_years SET {total} = {total} + :amount, "  # noqa: S608 (kind is ours)
-                f"{counter} = {counter} + :count WHERE id = :id",
-                {"amount": sql.bind(_MEMBER_YEARS, {total: amount})[total], "count": count, "id": member_year_id})
+def add_to_member_year(connection: Connection, totals: Totals, kind: str, amount: Decimal, count: int) -> None:
+    connection.execute(_ADD_TO_YEAR[kind], {"row_id": totals.id, "amount": amount, "count": count})
 
 
-def in_force_digest(sql: RawConnection, hospital: str, kind: str, number: str) -> tuple[str, str] | None:
+def in_force_digest(connection: Connection, hospital: str, kind: str, number: str) -> tuple[str, str] | None:
     """(settlement number, request digest) of the settlement in force, if any."""
-    row = sql.execute("SELECT settlement_number, request_digest FROM settlements WHERE hospital_code = :hospital "
-                      "AND kind = :kind AND number = :number AND refunded_at IS NULL",
-                      {"hospital": hospital, "kind": kind, "number": number}).fetchone()
-    return None if row is None else (row[0], row[1])
+    row = connection.execute(_IN_FORCE_DIGEST, {"hospital": hospital, "kind": kind, "number": number}).first()
+    return None if row is None else (row.settlement_number, row.request_digest)
 
 
-def insert_settlement(sql: RawConnection, values: dict, lines: list[dict], prefix: str, day: str) -> str:
-    """Insert a settlement and its lines; returns its settlement number (jsbh):
-    prefix, the day (Beijing) and the row's id."""
-    settlement_id = sql.insert_returning(_SETTLEMENTS, {**values, "settlement_number": uuid.uuid4().hex}, "id")
+def insert_settlement(connection: Connection, values: dict, lines: list[dict], prefix: str, day: str) -> str:
+    """Insert a settlement and its lines; returns its settlement number (jsbh): prefix,
+    the day (Beijing) and the row's id."""
+    settlement_id = connection.execute(
+        _INSERT_SETTLEMENT, {**values, "settlement_number": uuid.uuid4().hex}).scalar_one()
     number = f"{prefix}{day}{settlement_id:010d}"
-    sql.execute("UPDATE settlements SET settlement_number = :number WHERE id = :id",
-                {"number": number, "id": settlement_id})
-    sql.insert(_SETTLEMENT_LINES, [{**line, "settlement_id": settlement_id} for line in lines])
+    connection.execute(_NUMBER_SETTLEMENT, {"row_id": settlement_id, "settlement_number": number})
+    connection.execute(_INSERT_LINES, [{**line, "settlement_id": settlement_id} for line in lines])
     return number
 
 
-def _with_lines(query):
-    return query.options(selectinload(Settlement.lines), selectinload(Settlement.policy))
+def mark_refunded(connection: Connection, settlement_id: int, at: datetime, by: str) -> None:
+    connection.execute(update(SETTLEMENTS).where(SETTLEMENTS.c.id == settlement_id)
+                       .values(refunded_at=at, refunded_by=by))
 
 
-def settlement_in_force(session: Session, hospital: str, kind: str, number: str, *,
-                        for_update: bool = False) -> Settlement | None:
-    query = _with_lines(select(Settlement).where(
-        Settlement.hospital_code == hospital, Settlement.kind == kind, Settlement.number == number,
-        Settlement.refunded_at.is_(None)))
-    if for_update:
-        query = query.with_for_update(of=Settlement)
-    return session.scalars(query).first()
+# --- reading settlements ---------------------------------------------------------------------
+
+def settlement_in_force(connection: Connection, hospital: str, kind: str, number: str, *,
+                        for_update: bool = False) -> Row | None:
+    query = select(SETTLEMENTS).where(
+        SETTLEMENTS.c.hospital_code == hospital, SETTLEMENTS.c.kind == kind, SETTLEMENTS.c.number == number,
+        SETTLEMENTS.c.refunded_at.is_(None))
+    return connection.execute(query.with_for_update() if for_update else query).first()
 
 
-def settlements_of(session: Session, hospital: str, kind: str, number: str) -> Sequence[Settlement]:
+def _records(connection: Connection, rows: Sequence[Row]) -> list[SettlementRecord]:
+    """The rows with their lines and policies (two more queries, whatever the count)."""
+    if not rows:
+        return []
+    lines: dict[int, list[Row]] = {row.id: [] for row in rows}
+    for line in connection.execute(select(SETTLEMENT_LINES).where(
+            SETTLEMENT_LINES.c.settlement_id.in_(list(lines))).order_by(
+            SETTLEMENT_LINES.c.settlement_id, SETTLEMENT_LINES.c.position)):
+        lines[line.settlement_id].append(line)
+    policies = {p.id: p for p in connection.execute(select(POLICY_VERSIONS).where(
+        POLICY_VERSIONS.c.id.in_({row.policy_version_id for row in rows})))}
+    return [SettlementRecord(row, lines[row.id], policies[row.policy_version_id]) for row in rows]
+
+
+def settlements_of(connection: Connection, hospital: str, kind: str, number: str) -> list[SettlementRecord]:
     """Every settlement of a number, newest first."""
-    return session.scalars(_with_lines(select(Settlement).where(
-        Settlement.hospital_code == hospital, Settlement.kind == kind, Settlement.number == number))
-        .order_by(Settlement.id.desc())).all()
+    return _records(connection, connection.execute(select(SETTLEMENTS).where(
+        SETTLEMENTS.c.hospital_code == hospital, SETTLEMENTS.c.kind == kind, SETTLEMENTS.c.number == number)
+        .order_by(SETTLEMENTS.c.id.desc())).all())
 
 
-def settlement_by_number(session: Session, settlement_number: str) -> Settlement | None:
-    return session.scalars(_with_lines(select(Settlement).where(
-        Settlement.settlement_number == settlement_number))).first()
+def settlement_by_number(connection: Connection, settlement_number: str) -> SettlementRecord | None:
+    found = _records(connection, connection.execute(select(SETTLEMENTS).where(
+        SETTLEMENTS.c.settlement_number == settlement_number)).all())
+    return found[0] if found else None
 
 
-def member_settlements(session: Session, member_id: str, year: int) -> Sequence[Settlement]:
-    query = select(Settlement).where(Settlement.member_id == member_id)
+def member_settlements(connection: Connection, member_id: str, year: int) -> list[SettlementRecord]:
+    query = select(SETTLEMENTS).where(SETTLEMENTS.c.member_id == member_id)
     if year:
-        query = query.where(Settlement.year == year)
-    return session.scalars(_with_lines(query).order_by(Settlement.settled_at)).all()
+        query = query.where(SETTLEMENTS.c.year == year)
+    return _records(connection, connection.execute(query.order_by(SETTLEMENTS.c.settled_at)).all())
 
 
-def admission(session: Session, hospital: str, number: str) -> Admission | None:
-    return session.scalars(select(Admission).where(Admission.hospital_code == hospital,
-                                                   Admission.number == number)).first()
-
-
-def year_totals(session: Session, member_ids: Sequence[str], year: int) -> dict[str, MemberYear]:
-    return {row.member_id: row for row in session.scalars(select(MemberYear).where(
-        MemberYear.member_id.in_(list(member_ids)), MemberYear.year == year))}
-
-
-def year_totals_raw(connection: RawConnection, member_ids: Sequence[str],
-                    year: int) -> dict[str, tuple[Decimal, Decimal]]:
-    """(outpatient, inpatient) compensation totals of a year, by member (chryxxjk)."""
+def year_totals(connection: Connection, member_ids: Sequence[str], year: int) -> dict[str, Totals]:
+    """Each member's compensation totals of a year (members without one are absent)."""
     if not member_ids:
         return {}
-    names = [f"m{i}" for i in range(len(member_ids))]
-    rows = connection.execute(
-        f"SELECT member_id, outpatient_total, inpatient_total FROM member_years "  # noqa: S608
-        f"WHERE year = :year AND member_id IN ({', '.join(':' + n for n in names)})",
-        {"year": year, **dict(zip(names, member_ids, strict=True))}).fetchall()
-    return {row[0]: (connection.decimal_value(row[1], 2), connection.decimal_value(row[2], 2)) for row in rows}
+    return {row.member_id: Totals(row.id, row.outpatient_total, row.inpatient_total)
+            for row in connection.execute(select(MEMBER_YEARS).where(
+                MEMBER_YEARS.c.member_id.in_(list(member_ids)), MEMBER_YEARS.c.year == year))}
 
 
-# --- reconciliation ----------------------------------------------------------------------
+# --- admissions ------------------------------------------------------------------------------
 
-JSLX = {OUTPATIENT: reconciliation.OUTPATIENT, INPATIENT: reconciliation.INPATIENT}
+def admission(connection: Connection, hospital: str, number: str) -> Row | None:
+    return connection.execute(select(ADMISSIONS).where(
+        ADMISSIONS.c.hospital_code == hospital, ADMISSIONS.c.number == number)).first()
 
 
-def day_entries(session: Session, hospital: str, start: datetime, end: datetime) -> list[reconciliation.Entry]:
+def add_admission(connection: Connection, values: dict) -> None:
+    connection.execute(insert(ADMISSIONS).values(**values))
+
+
+# --- reconciliation ----------------------------------------------------------------------------
+
+def day_entries(connection: Connection, hospital: str, start: datetime, end: datetime) -> list[reconciliation.Entry]:
     """The NCMS's settlements and refunds of [start, end) for a hospital, in time order."""
-    rows = session.execute(select(
-        Settlement.kind, Settlement.number, Settlement.settlement_number, Settlement.total,
-        Settlement.compensation, Settlement.settled_at, Settlement.refunded_at).where(
-        Settlement.hospital_code == hospital,
-        or_(and_(Settlement.settled_at >= start, Settlement.settled_at < end),
-            and_(Settlement.refunded_at >= start, Settlement.refunded_at < end)))).all()
+    rows = connection.execute(select(
+        SETTLEMENTS.c.kind, SETTLEMENTS.c.number, SETTLEMENTS.c.settlement_number, SETTLEMENTS.c.total,
+        SETTLEMENTS.c.compensation, SETTLEMENTS.c.settled_at, SETTLEMENTS.c.refunded_at).where(
+        SETTLEMENTS.c.hospital_code == hospital,
+        or_(and_(SETTLEMENTS.c.settled_at >= start, SETTLEMENTS.c.settled_at < end),
+            and_(SETTLEMENTS.c.refunded_at >= start, SETTLEMENTS.c.refunded_at < end)))).all()
     events: list[tuple[datetime, reconciliation.Entry]] = []
-    for kind, number, settlement_number, total, compensation, settled_at, refunded_at in rows:
-        for business, at in ((reconciliation.SETTLEMENT, settled_at), (reconciliation.REFUND, refunded_at)):
+    for row in rows:
+        for business, at in ((reconciliation.SETTLEMENT, row.settled_at), (reconciliation.REFUND, row.refunded_at)):
             if at is not None and start <= at < end:
-                events.append((at, reconciliation.Entry(JSLX[kind], number, business, total, compensation,
-                                                        settlement_number)))
+                events.append((at, reconciliation.Entry(row.kind, row.number, business, row.total,
+                                                        row.compensation, row.settlement_number)))
     return [entry for _, entry in sorted(events, key=lambda event: event[0])]
 
 
-def entry_days(session: Session, hospital: str,
+def entry_days(connection: Connection, hospital: str,
                settlement_numbers: Sequence[str]) -> dict[str, tuple[datetime, datetime | None]]:
     """(settled_at, refunded_at) of the hospital's settlements by number."""
     if not settlement_numbers:
         return {}
-    return {row[0]: (row[1], row[2]) for row in session.execute(select(
-        Settlement.settlement_number, Settlement.settled_at, Settlement.refunded_at).where(
-        Settlement.hospital_code == hospital, Settlement.settlement_number.in_(list(settlement_numbers))))}
+    return {row.settlement_number: (row.settled_at, row.refunded_at) for row in connection.execute(select(
+        SETTLEMENTS.c.settlement_number, SETTLEMENTS.c.settled_at, SETTLEMENTS.c.refunded_at).where(
+        SETTLEMENTS.c.hospital_code == hospital, SETTLEMENTS.c.settlement_number.in_(list(settlement_numbers))))}
 
 
-def reconciliations(session: Session, hospital: str, day: date, limit: int) -> Sequence[Reconciliation]:
-    return session.scalars(select(Reconciliation).where(
-        Reconciliation.hospital_code == hospital, Reconciliation.day == day).order_by(
-        Reconciliation.reconciled_at.desc(), Reconciliation.id.desc()).limit(limit)).all()
+def add_reconciliation(connection: Connection, values: dict) -> Row:
+    row_id = connection.execute(insert(RECONCILIATIONS).values(**values).returning(RECONCILIATIONS.c.id)).scalar_one()
+    return connection.execute(select(RECONCILIATIONS).where(RECONCILIATIONS.c.id == row_id)).one()
+
+
+def reconciliations(connection: Connection, hospital: str, day: date, limit: int) -> Sequence[Row]:
+    return connection.execute(select(RECONCILIATIONS).where(
+        RECONCILIATIONS.c.hospital_code == hospital, RECONCILIATIONS.c.day == day).order_by(
+        RECONCILIATIONS.c.reconciled_at.desc(), RECONCILIATIONS.c.id.desc()).limit(limit)).all()

@@ -23,13 +23,13 @@ from runtime.rpc_errors import from_rpc_error
 from runtime.settings import Settings
 
 from .bills import BillLine
-from .calculation import CLASS_A, CLASS_B, CLASS_C
+from .calculation import CLASS_A, CLASS_B, CLASS_C, ENTITLED, FIVE_GUARANTEES, ORDINARY, SUBSISTENCE
 
 _CLASSES = {catalog_pb2.CHARGE_CLASS_A: CLASS_A, catalog_pb2.CHARGE_CLASS_B: CLASS_B,
             catalog_pb2.CHARGE_CLASS_C: CLASS_C}
 _KINDS = {"drug": catalog_pb2.ITEM_KIND_DRUG, "service": catalog_pb2.ITEM_KIND_SERVICE}
-CATEGORY_CODES = {enrollment_pb2.CATEGORY_ORDINARY: "1", enrollment_pb2.CATEGORY_FIVE_GUARANTEES: "2",
-                  enrollment_pb2.CATEGORY_SUBSISTENCE: "3", enrollment_pb2.CATEGORY_ENTITLED: "4"}
+CATEGORIES = {enrollment_pb2.CATEGORY_ORDINARY: ORDINARY, enrollment_pb2.CATEGORY_FIVE_GUARANTEES: FIVE_GUARANTEES,
+              enrollment_pb2.CATEGORY_SUBSISTENCE: SUBSISTENCE, enrollment_pb2.CATEGORY_ENTITLED: ENTITLED}
 
 
 @dataclass(frozen=True)
@@ -46,11 +46,13 @@ class Resolved:
 
 @dataclass(frozen=True)
 class Enrollee:
-    enrolled: bool
-    status: int
-    category: str
+    """A member as enrollment knows it, in one year."""
+
     card: str
     name: str
+    enrolled: bool  # enrolled and active that year
+    stopped: bool  # enrolled that year, then stopped
+    category: str  # calculation.ORDINARY, FIVE_GUARANTEES, ...
 
 
 def _decimal(text: str) -> Decimal | None:
@@ -74,7 +76,7 @@ class Upstream:
                                 identity_channel(self.settings.identity_address)]
                     self._channels = channels
                     self._enrollment = enrollment_pb2_grpc.EnrollmentServiceStub(channels[1])
-                    self._identity = identity_pb2_grpc.IdentityServiceStub(channels[2])
+                    self._identity = identity_pb2_grpc.HospitalServiceStub(channels[2])
                     self._catalog = catalog_pb2_grpc.CatalogServiceStub(channels[0])
         return self._catalog, self._enrollment, self._identity
 
@@ -98,8 +100,9 @@ class Upstream:
         _, enrollment, _ = self._stubs()
         response = self._call(enrollment.CheckEnrollment, enrollment_pb2.CheckEnrollmentRequest(
             member_id=member_id, year=year))
-        return Enrollee(response.enrolled, response.enrollment.status,
-                        CATEGORY_CODES.get(response.enrollment.category, "1"), response.card, response.name)
+        return Enrollee(response.card, response.name, response.enrolled,
+                        response.enrollment.status == enrollment_pb2.ENROLLMENT_STATUS_STOPPED,
+                        CATEGORIES.get(response.enrollment.category, ORDINARY))
 
     def hospital_level(self, hospital: str) -> int:
         _, _, identity = self._stubs()

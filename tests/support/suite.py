@@ -11,13 +11,13 @@ from dataclasses import dataclass, field
 import grpc
 
 from ncms.identity.v1 import identity_pb2, identity_pb2_grpc
-from runtime.clients import ClientCredentials, identity_channel, with_token
+from runtime.auth import ADMIN_CLIENT, GATEWAY_CLIENT
+from runtime.clients import ClientCredentials, PackageStubs, identity_channel, with_token
 from runtime.grpc_server import RunningServer
 from runtime.settings import Settings
 from services.catalog import server as catalog_server
 from services.enrollment import server as enrollment_server
 from services.identity import server as identity_server
-from services.identity.service import ADMIN_CLIENT, GATEWAY_CLIENT
 from services.settlement import server as settlement_server
 
 from .databases import DatabaseFactory
@@ -114,18 +114,23 @@ class Suite:
         return channel
 
     def credentials(self, name: str, secret: str) -> ClientCredentials:
-        stub = identity_pb2_grpc.IdentityServiceStub(self.channel("identity"))
+        stub = PackageStubs(self.channel("identity"), identity_pb2_grpc)
         return ClientCredentials(stub, name, secret)
 
-    def identity_as(self, name: str, secret: str) -> identity_pb2_grpc.IdentityServiceStub:
+    def identity_as(self, name: str, secret: str) -> PackageStubs:
         credentials = self.credentials(name, secret)
-        return identity_pb2_grpc.IdentityServiceStub(
-            with_token(self.channel("identity"), credentials.token))
+        return PackageStubs(with_token(self.channel("identity"), credentials.token), identity_pb2_grpc)
 
     def stub(self, service: str, stub_class: type, token=None):
         """A stub of ``service`` whose calls carry ``token()`` (default: the administrator's)."""
         token = token or self.credentials(ADMIN_CLIENT, ADMIN_SECRET).token
         return stub_class(with_token(self.channel(service), token))
+
+    def services(self, service: str, grpc_module, token=None) -> PackageStubs:
+        """Every gRPC service of ``service``'s package, with ``token()`` (default: the
+        administrator's)."""
+        token = token or self.credentials(ADMIN_CLIENT, ADMIN_SECRET).token
+        return PackageStubs(with_token(self.channel(service), token), grpc_module)
 
     @property
     def catalog_admin(self):
@@ -134,11 +139,11 @@ class Suite:
         return self.stub("catalog", catalog_pb2_grpc.CatalogServiceStub)
 
     @property
-    def admin(self) -> identity_pb2_grpc.IdentityServiceStub:
+    def admin(self) -> PackageStubs:
         return self.identity_as(ADMIN_CLIENT, ADMIN_SECRET)
 
     @property
-    def gateway(self) -> identity_pb2_grpc.IdentityServiceStub:
+    def gateway(self) -> PackageStubs:
         return self.identity_as(GATEWAY_CLIENT, GATEWAY_SECRET)
 
     def stop(self) -> None:

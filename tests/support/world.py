@@ -12,6 +12,7 @@ from decimal import Decimal
 from ncms.catalog.v1 import catalog_pb2, catalog_pb2_grpc
 from ncms.enrollment.v1 import enrollment_pb2, enrollment_pb2_grpc
 from ncms.settlement.v1 import settlement_pb2_grpc
+from runtime.clients import PackageStubs
 from services.enrollment.records import COLUMNS
 from tests.support import people
 from tests.support.soap import Legacy
@@ -58,8 +59,8 @@ class World:
         return Legacy(self.url, self.key, **kwargs)
 
     @property
-    def settlement_admin(self) -> settlement_pb2_grpc.SettlementServiceStub:
-        return self.suite.stub("settlement", settlement_pb2_grpc.SettlementServiceStub)
+    def settlement_admin(self) -> PackageStubs:
+        return self.suite.services("settlement", settlement_pb2_grpc)
 
 
 def build(suite, *, level: int = 2, gateway_overrides: dict | None = None) -> World:

@@ -25,16 +25,17 @@ if _version_not_supported:
     )
 
 
-class IdentityServiceStub:
-    """IdentityService decides who may call the suite, from where, for what, and whether
-    a legacy message was tampered with. It registers hospitals and their users, keeps
-    their signing keys encrypted at rest, writes the audit log, and issues the
-    short-lived signed tokens that every other service verifies locally.
+class AuthenticationServiceStub:
+    """The identity services decide who may call the suite, from where, for what, and
+    whether a legacy message was tampered with. They register hospitals and their
+    users, keep their signing keys encrypted at rest, write the audit log, and issue
+    the short-lived signed tokens that every other service verifies locally.
 
     Callers present a token in the `authorization` metadata (`Bearer <token>`), except
-    for GetTokenKeys and IssueToken. Failures carry a google.rpc.ErrorInfo detail
-    (domain "ncms.his"); where the contract has an error code it is in
-    metadata["code"] (e.g. "E1001").
+    for TokenService. Failures carry a google.rpc.ErrorInfo detail (domain "ncms.his");
+    where the contract has an error code it is in metadata["code"] (e.g. "E1001").
+
+    Deciding legacy calls, for the SOAP services in front of hospitals. Gateway role only.
     """
 
     def __init__(self, channel):
@@ -44,128 +45,34 @@ class IdentityServiceStub:
             channel: A grpc.Channel.
         """
         self.Authenticate = channel.unary_unary(
-                '/ncms.identity.v1.IdentityService/Authenticate',
+                '/ncms.identity.v1.AuthenticationService/Authenticate',
                 request_serializer=ncms_dot_identity_dot_v1_dot_identity__pb2.AuthenticateRequest.SerializeToString,
                 response_deserializer=ncms_dot_identity_dot_v1_dot_identity__pb2.AuthenticateResponse.FromString,
                 _registered_method=True)
         self.RecordCallOutcomes = channel.unary_unary(
-                '/ncms.identity.v1.IdentityService/RecordCallOutcomes',
+                '/ncms.identity.v1.AuthenticationService/RecordCallOutcomes',
                 request_serializer=ncms_dot_identity_dot_v1_dot_identity__pb2.RecordCallOutcomesRequest.SerializeToString,
                 response_deserializer=ncms_dot_identity_dot_v1_dot_identity__pb2.RecordCallOutcomesResponse.FromString,
                 _registered_method=True)
-        self.ChangePassword = channel.unary_unary(
-                '/ncms.identity.v1.IdentityService/ChangePassword',
-                request_serializer=ncms_dot_identity_dot_v1_dot_identity__pb2.ChangePasswordRequest.SerializeToString,
-                response_deserializer=ncms_dot_identity_dot_v1_dot_identity__pb2.ChangePasswordResponse.FromString,
-                _registered_method=True)
-        self.RequestUser = channel.unary_unary(
-                '/ncms.identity.v1.IdentityService/RequestUser',
-                request_serializer=ncms_dot_identity_dot_v1_dot_identity__pb2.RequestUserRequest.SerializeToString,
-                response_deserializer=ncms_dot_identity_dot_v1_dot_identity__pb2.RequestUserResponse.FromString,
-                _registered_method=True)
-        self.DeleteUser = channel.unary_unary(
-                '/ncms.identity.v1.IdentityService/DeleteUser',
-                request_serializer=ncms_dot_identity_dot_v1_dot_identity__pb2.DeleteUserRequest.SerializeToString,
-                response_deserializer=ncms_dot_identity_dot_v1_dot_identity__pb2.DeleteUserResponse.FromString,
-                _registered_method=True)
-        self.CreateHospital = channel.unary_unary(
-                '/ncms.identity.v1.IdentityService/CreateHospital',
-                request_serializer=ncms_dot_identity_dot_v1_dot_identity__pb2.CreateHospitalRequest.SerializeToString,
-                response_deserializer=ncms_dot_identity_dot_v1_dot_identity__pb2.CreateHospitalResponse.FromString,
-                _registered_method=True)
-        self.RotateHospitalKey = channel.unary_unary(
-                '/ncms.identity.v1.IdentityService/RotateHospitalKey',
-                request_serializer=ncms_dot_identity_dot_v1_dot_identity__pb2.RotateHospitalKeyRequest.SerializeToString,
-                response_deserializer=ncms_dot_identity_dot_v1_dot_identity__pb2.RotateHospitalKeyResponse.FromString,
-                _registered_method=True)
-        self.ListHospitals = channel.unary_unary(
-                '/ncms.identity.v1.IdentityService/ListHospitals',
-                request_serializer=ncms_dot_identity_dot_v1_dot_identity__pb2.ListHospitalsRequest.SerializeToString,
-                response_deserializer=ncms_dot_identity_dot_v1_dot_identity__pb2.ListHospitalsResponse.FromString,
-                _registered_method=True)
-        self.GetHospital = channel.unary_unary(
-                '/ncms.identity.v1.IdentityService/GetHospital',
-                request_serializer=ncms_dot_identity_dot_v1_dot_identity__pb2.GetHospitalRequest.SerializeToString,
-                response_deserializer=ncms_dot_identity_dot_v1_dot_identity__pb2.GetHospitalResponse.FromString,
-                _registered_method=True)
-        self.SetHospitalEndpoint = channel.unary_unary(
-                '/ncms.identity.v1.IdentityService/SetHospitalEndpoint',
-                request_serializer=ncms_dot_identity_dot_v1_dot_identity__pb2.SetHospitalEndpointRequest.SerializeToString,
-                response_deserializer=ncms_dot_identity_dot_v1_dot_identity__pb2.SetHospitalEndpointResponse.FromString,
-                _registered_method=True)
-        self.GetHospitalEndpoint = channel.unary_unary(
-                '/ncms.identity.v1.IdentityService/GetHospitalEndpoint',
-                request_serializer=ncms_dot_identity_dot_v1_dot_identity__pb2.GetHospitalEndpointRequest.SerializeToString,
-                response_deserializer=ncms_dot_identity_dot_v1_dot_identity__pb2.GetHospitalEndpointResponse.FromString,
-                _registered_method=True)
-        self.CreateUser = channel.unary_unary(
-                '/ncms.identity.v1.IdentityService/CreateUser',
-                request_serializer=ncms_dot_identity_dot_v1_dot_identity__pb2.CreateUserRequest.SerializeToString,
-                response_deserializer=ncms_dot_identity_dot_v1_dot_identity__pb2.CreateUserResponse.FromString,
-                _registered_method=True)
-        self.ApproveUser = channel.unary_unary(
-                '/ncms.identity.v1.IdentityService/ApproveUser',
-                request_serializer=ncms_dot_identity_dot_v1_dot_identity__pb2.ApproveUserRequest.SerializeToString,
-                response_deserializer=ncms_dot_identity_dot_v1_dot_identity__pb2.ApproveUserResponse.FromString,
-                _registered_method=True)
-        self.ListUsers = channel.unary_unary(
-                '/ncms.identity.v1.IdentityService/ListUsers',
-                request_serializer=ncms_dot_identity_dot_v1_dot_identity__pb2.ListUsersRequest.SerializeToString,
-                response_deserializer=ncms_dot_identity_dot_v1_dot_identity__pb2.ListUsersResponse.FromString,
-                _registered_method=True)
-        self.UnlockUser = channel.unary_unary(
-                '/ncms.identity.v1.IdentityService/UnlockUser',
-                request_serializer=ncms_dot_identity_dot_v1_dot_identity__pb2.UnlockUserRequest.SerializeToString,
-                response_deserializer=ncms_dot_identity_dot_v1_dot_identity__pb2.UnlockUserResponse.FromString,
-                _registered_method=True)
-        self.CreateClient = channel.unary_unary(
-                '/ncms.identity.v1.IdentityService/CreateClient',
-                request_serializer=ncms_dot_identity_dot_v1_dot_identity__pb2.CreateClientRequest.SerializeToString,
-                response_deserializer=ncms_dot_identity_dot_v1_dot_identity__pb2.CreateClientResponse.FromString,
-                _registered_method=True)
-        self.ListClients = channel.unary_unary(
-                '/ncms.identity.v1.IdentityService/ListClients',
-                request_serializer=ncms_dot_identity_dot_v1_dot_identity__pb2.ListClientsRequest.SerializeToString,
-                response_deserializer=ncms_dot_identity_dot_v1_dot_identity__pb2.ListClientsResponse.FromString,
-                _registered_method=True)
-        self.ListAuditEvents = channel.unary_unary(
-                '/ncms.identity.v1.IdentityService/ListAuditEvents',
-                request_serializer=ncms_dot_identity_dot_v1_dot_identity__pb2.ListAuditEventsRequest.SerializeToString,
-                response_deserializer=ncms_dot_identity_dot_v1_dot_identity__pb2.ListAuditEventsResponse.FromString,
-                _registered_method=True)
-        self.SignDigest = channel.unary_unary(
-                '/ncms.identity.v1.IdentityService/SignDigest',
-                request_serializer=ncms_dot_identity_dot_v1_dot_identity__pb2.SignDigestRequest.SerializeToString,
-                response_deserializer=ncms_dot_identity_dot_v1_dot_identity__pb2.SignDigestResponse.FromString,
-                _registered_method=True)
-        self.IssueToken = channel.unary_unary(
-                '/ncms.identity.v1.IdentityService/IssueToken',
-                request_serializer=ncms_dot_identity_dot_v1_dot_identity__pb2.IssueTokenRequest.SerializeToString,
-                response_deserializer=ncms_dot_identity_dot_v1_dot_identity__pb2.IssueTokenResponse.FromString,
-                _registered_method=True)
-        self.GetTokenKeys = channel.unary_unary(
-                '/ncms.identity.v1.IdentityService/GetTokenKeys',
-                request_serializer=ncms_dot_identity_dot_v1_dot_identity__pb2.GetTokenKeysRequest.SerializeToString,
-                response_deserializer=ncms_dot_identity_dot_v1_dot_identity__pb2.GetTokenKeysResponse.FromString,
-                _registered_method=True)
 
 
-class IdentityServiceServicer:
-    """IdentityService decides who may call the suite, from where, for what, and whether
-    a legacy message was tampered with. It registers hospitals and their users, keeps
-    their signing keys encrypted at rest, writes the audit log, and issues the
-    short-lived signed tokens that every other service verifies locally.
+class AuthenticationServiceServicer:
+    """The identity services decide who may call the suite, from where, for what, and
+    whether a legacy message was tampered with. They register hospitals and their
+    users, keep their signing keys encrypted at rest, write the audit log, and issue
+    the short-lived signed tokens that every other service verifies locally.
 
     Callers present a token in the `authorization` metadata (`Bearer <token>`), except
-    for GetTokenKeys and IssueToken. Failures carry a google.rpc.ErrorInfo detail
-    (domain "ncms.his"); where the contract has an error code it is in
-    metadata["code"] (e.g. "E1001").
+    for TokenService. Failures carry a google.rpc.ErrorInfo detail (domain "ncms.his");
+    where the contract has an error code it is in metadata["code"] (e.g. "E1001").
+
+    Deciding legacy calls, for the SOAP services in front of hospitals. Gateway role only.
     """
 
     def Authenticate(self, request, context):
         """Decides one legacy call completely: hospital, digest, user, client IP, lock-out,
         password, authorisation, permission letter, in the contract's order. On success
-        returns the principal and a token for the downstream calls. Gateway role only.
+        returns the principal and a token for the downstream calls.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -173,11 +80,132 @@ class IdentityServiceServicer:
 
     def RecordCallOutcomes(self, request, context):
         """Records how legacy calls ended after authentication (for the audit log).
-        Gateway role only.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
+
+
+def add_AuthenticationServiceServicer_to_server(servicer, server):
+    rpc_method_handlers = {
+            'Authenticate': grpc.unary_unary_rpc_method_handler(
+                    servicer.Authenticate,
+                    request_deserializer=ncms_dot_identity_dot_v1_dot_identity__pb2.AuthenticateRequest.FromString,
+                    response_serializer=ncms_dot_identity_dot_v1_dot_identity__pb2.AuthenticateResponse.SerializeToString,
+            ),
+            'RecordCallOutcomes': grpc.unary_unary_rpc_method_handler(
+                    servicer.RecordCallOutcomes,
+                    request_deserializer=ncms_dot_identity_dot_v1_dot_identity__pb2.RecordCallOutcomesRequest.FromString,
+                    response_serializer=ncms_dot_identity_dot_v1_dot_identity__pb2.RecordCallOutcomesResponse.SerializeToString,
+            ),
+    }
+    generic_handler = grpc.method_handlers_generic_handler(
+            'ncms.identity.v1.AuthenticationService', rpc_method_handlers)
+    server.add_generic_rpc_handlers((generic_handler,))
+    server.add_registered_method_handlers('ncms.identity.v1.AuthenticationService', rpc_method_handlers)
+
+
+ # This class is part of an EXPERIMENTAL API.
+class AuthenticationService:
+    """The identity services decide who may call the suite, from where, for what, and
+    whether a legacy message was tampered with. They register hospitals and their
+    users, keep their signing keys encrypted at rest, write the audit log, and issue
+    the short-lived signed tokens that every other service verifies locally.
+
+    Callers present a token in the `authorization` metadata (`Bearer <token>`), except
+    for TokenService. Failures carry a google.rpc.ErrorInfo detail (domain "ncms.his");
+    where the contract has an error code it is in metadata["code"] (e.g. "E1001").
+
+    Deciding legacy calls, for the SOAP services in front of hospitals. Gateway role only.
+    """
+
+    @staticmethod
+    def Authenticate(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/ncms.identity.v1.AuthenticationService/Authenticate',
+            ncms_dot_identity_dot_v1_dot_identity__pb2.AuthenticateRequest.SerializeToString,
+            ncms_dot_identity_dot_v1_dot_identity__pb2.AuthenticateResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def RecordCallOutcomes(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/ncms.identity.v1.AuthenticationService/RecordCallOutcomes',
+            ncms_dot_identity_dot_v1_dot_identity__pb2.RecordCallOutcomesRequest.SerializeToString,
+            ncms_dot_identity_dot_v1_dot_identity__pb2.RecordCallOutcomesResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+
+class HospitalUserServiceStub:
+    """What an authenticated hospital user does to its own hospital's users (the legacy
+    user operations). Called with the token Authenticate issued.
+    """
+
+    def __init__(self, channel):
+        """Constructor.
+
+        Args:
+            channel: A grpc.Channel.
+        """
+        self.ChangePassword = channel.unary_unary(
+                '/ncms.identity.v1.HospitalUserService/ChangePassword',
+                request_serializer=ncms_dot_identity_dot_v1_dot_identity__pb2.ChangePasswordRequest.SerializeToString,
+                response_deserializer=ncms_dot_identity_dot_v1_dot_identity__pb2.ChangePasswordResponse.FromString,
+                _registered_method=True)
+        self.RequestUser = channel.unary_unary(
+                '/ncms.identity.v1.HospitalUserService/RequestUser',
+                request_serializer=ncms_dot_identity_dot_v1_dot_identity__pb2.RequestUserRequest.SerializeToString,
+                response_deserializer=ncms_dot_identity_dot_v1_dot_identity__pb2.RequestUserResponse.FromString,
+                _registered_method=True)
+        self.DeleteUser = channel.unary_unary(
+                '/ncms.identity.v1.HospitalUserService/DeleteUser',
+                request_serializer=ncms_dot_identity_dot_v1_dot_identity__pb2.DeleteUserRequest.SerializeToString,
+                response_deserializer=ncms_dot_identity_dot_v1_dot_identity__pb2.DeleteUserResponse.FromString,
+                _registered_method=True)
+
+
+class HospitalUserServiceServicer:
+    """What an authenticated hospital user does to its own hospital's users (the legacy
+    user operations). Called with the token Authenticate issued.
+    """
 
     def ChangePassword(self, request, context):
         """yhklxgjk: the calling user changes its own password.
@@ -201,9 +229,174 @@ class IdentityServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
-    def CreateHospital(self, request, context):
-        """Administration (admin role).
+
+def add_HospitalUserServiceServicer_to_server(servicer, server):
+    rpc_method_handlers = {
+            'ChangePassword': grpc.unary_unary_rpc_method_handler(
+                    servicer.ChangePassword,
+                    request_deserializer=ncms_dot_identity_dot_v1_dot_identity__pb2.ChangePasswordRequest.FromString,
+                    response_serializer=ncms_dot_identity_dot_v1_dot_identity__pb2.ChangePasswordResponse.SerializeToString,
+            ),
+            'RequestUser': grpc.unary_unary_rpc_method_handler(
+                    servicer.RequestUser,
+                    request_deserializer=ncms_dot_identity_dot_v1_dot_identity__pb2.RequestUserRequest.FromString,
+                    response_serializer=ncms_dot_identity_dot_v1_dot_identity__pb2.RequestUserResponse.SerializeToString,
+            ),
+            'DeleteUser': grpc.unary_unary_rpc_method_handler(
+                    servicer.DeleteUser,
+                    request_deserializer=ncms_dot_identity_dot_v1_dot_identity__pb2.DeleteUserRequest.FromString,
+                    response_serializer=ncms_dot_identity_dot_v1_dot_identity__pb2.DeleteUserResponse.SerializeToString,
+            ),
+    }
+    generic_handler = grpc.method_handlers_generic_handler(
+            'ncms.identity.v1.HospitalUserService', rpc_method_handlers)
+    server.add_generic_rpc_handlers((generic_handler,))
+    server.add_registered_method_handlers('ncms.identity.v1.HospitalUserService', rpc_method_handlers)
+
+
+ # This class is part of an EXPERIMENTAL API.
+class HospitalUserService:
+    """What an authenticated hospital user does to its own hospital's users (the legacy
+    user operations). Called with the token Authenticate issued.
+    """
+
+    @staticmethod
+    def ChangePassword(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/ncms.identity.v1.HospitalUserService/ChangePassword',
+            ncms_dot_identity_dot_v1_dot_identity__pb2.ChangePasswordRequest.SerializeToString,
+            ncms_dot_identity_dot_v1_dot_identity__pb2.ChangePasswordResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def RequestUser(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/ncms.identity.v1.HospitalUserService/RequestUser',
+            ncms_dot_identity_dot_v1_dot_identity__pb2.RequestUserRequest.SerializeToString,
+            ncms_dot_identity_dot_v1_dot_identity__pb2.RequestUserResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def DeleteUser(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/ncms.identity.v1.HospitalUserService/DeleteUser',
+            ncms_dot_identity_dot_v1_dot_identity__pb2.DeleteUserRequest.SerializeToString,
+            ncms_dot_identity_dot_v1_dot_identity__pb2.DeleteUserResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+
+class HospitalServiceStub:
+    """Hospitals, their signing keys and their own SOAP endpoints. Admin role, but where
+    a method says otherwise.
+    """
+
+    def __init__(self, channel):
+        """Constructor.
+
+        Args:
+            channel: A grpc.Channel.
         """
+        self.CreateHospital = channel.unary_unary(
+                '/ncms.identity.v1.HospitalService/CreateHospital',
+                request_serializer=ncms_dot_identity_dot_v1_dot_identity__pb2.CreateHospitalRequest.SerializeToString,
+                response_deserializer=ncms_dot_identity_dot_v1_dot_identity__pb2.CreateHospitalResponse.FromString,
+                _registered_method=True)
+        self.RotateHospitalKey = channel.unary_unary(
+                '/ncms.identity.v1.HospitalService/RotateHospitalKey',
+                request_serializer=ncms_dot_identity_dot_v1_dot_identity__pb2.RotateHospitalKeyRequest.SerializeToString,
+                response_deserializer=ncms_dot_identity_dot_v1_dot_identity__pb2.RotateHospitalKeyResponse.FromString,
+                _registered_method=True)
+        self.ListHospitals = channel.unary_unary(
+                '/ncms.identity.v1.HospitalService/ListHospitals',
+                request_serializer=ncms_dot_identity_dot_v1_dot_identity__pb2.ListHospitalsRequest.SerializeToString,
+                response_deserializer=ncms_dot_identity_dot_v1_dot_identity__pb2.ListHospitalsResponse.FromString,
+                _registered_method=True)
+        self.GetHospital = channel.unary_unary(
+                '/ncms.identity.v1.HospitalService/GetHospital',
+                request_serializer=ncms_dot_identity_dot_v1_dot_identity__pb2.GetHospitalRequest.SerializeToString,
+                response_deserializer=ncms_dot_identity_dot_v1_dot_identity__pb2.GetHospitalResponse.FromString,
+                _registered_method=True)
+        self.SetHospitalEndpoint = channel.unary_unary(
+                '/ncms.identity.v1.HospitalService/SetHospitalEndpoint',
+                request_serializer=ncms_dot_identity_dot_v1_dot_identity__pb2.SetHospitalEndpointRequest.SerializeToString,
+                response_deserializer=ncms_dot_identity_dot_v1_dot_identity__pb2.SetHospitalEndpointResponse.FromString,
+                _registered_method=True)
+        self.GetHospitalEndpoint = channel.unary_unary(
+                '/ncms.identity.v1.HospitalService/GetHospitalEndpoint',
+                request_serializer=ncms_dot_identity_dot_v1_dot_identity__pb2.GetHospitalEndpointRequest.SerializeToString,
+                response_deserializer=ncms_dot_identity_dot_v1_dot_identity__pb2.GetHospitalEndpointResponse.FromString,
+                _registered_method=True)
+        self.SignDigest = channel.unary_unary(
+                '/ncms.identity.v1.HospitalService/SignDigest',
+                request_serializer=ncms_dot_identity_dot_v1_dot_identity__pb2.SignDigestRequest.SerializeToString,
+                response_deserializer=ncms_dot_identity_dot_v1_dot_identity__pb2.SignDigestResponse.FromString,
+                _registered_method=True)
+
+
+class HospitalServiceServicer:
+    """Hospitals, their signing keys and their own SOAP endpoints. Admin role, but where
+    a method says otherwise.
+    """
+
+    def CreateHospital(self, request, context):
+        """Missing associated documentation comment in .proto file."""
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
@@ -242,48 +435,6 @@ class IdentityServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
-    def CreateUser(self, request, context):
-        """Missing associated documentation comment in .proto file."""
-        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
-        context.set_details('Method not implemented!')
-        raise NotImplementedError('Method not implemented!')
-
-    def ApproveUser(self, request, context):
-        """Missing associated documentation comment in .proto file."""
-        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
-        context.set_details('Method not implemented!')
-        raise NotImplementedError('Method not implemented!')
-
-    def ListUsers(self, request, context):
-        """Missing associated documentation comment in .proto file."""
-        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
-        context.set_details('Method not implemented!')
-        raise NotImplementedError('Method not implemented!')
-
-    def UnlockUser(self, request, context):
-        """Missing associated documentation comment in .proto file."""
-        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
-        context.set_details('Method not implemented!')
-        raise NotImplementedError('Method not implemented!')
-
-    def CreateClient(self, request, context):
-        """Missing associated documentation comment in .proto file."""
-        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
-        context.set_details('Method not implemented!')
-        raise NotImplementedError('Method not implemented!')
-
-    def ListClients(self, request, context):
-        """Missing associated documentation comment in .proto file."""
-        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
-        context.set_details('Method not implemented!')
-        raise NotImplementedError('Method not implemented!')
-
-    def ListAuditEvents(self, request, context):
-        """Missing associated documentation comment in .proto file."""
-        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
-        context.set_details('Method not implemented!')
-        raise NotImplementedError('Method not implemented!')
-
     def SignDigest(self, request, context):
         """Computes the digest (xxzy) of a message with a hospital's signing key, for calls
         the NCMS makes to a hospital's own SOAP service. Admin or internal role.
@@ -292,48 +443,9 @@ class IdentityServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
-    def IssueToken(self, request, context):
-        """Exchanges service credentials (client id and secret) for a token.
-        """
-        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
-        context.set_details('Method not implemented!')
-        raise NotImplementedError('Method not implemented!')
 
-    def GetTokenKeys(self, request, context):
-        """The public keys that verify tokens, by key id. No token needed.
-        """
-        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
-        context.set_details('Method not implemented!')
-        raise NotImplementedError('Method not implemented!')
-
-
-def add_IdentityServiceServicer_to_server(servicer, server):
+def add_HospitalServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
-            'Authenticate': grpc.unary_unary_rpc_method_handler(
-                    servicer.Authenticate,
-                    request_deserializer=ncms_dot_identity_dot_v1_dot_identity__pb2.AuthenticateRequest.FromString,
-                    response_serializer=ncms_dot_identity_dot_v1_dot_identity__pb2.AuthenticateResponse.SerializeToString,
-            ),
-            'RecordCallOutcomes': grpc.unary_unary_rpc_method_handler(
-                    servicer.RecordCallOutcomes,
-                    request_deserializer=ncms_dot_identity_dot_v1_dot_identity__pb2.RecordCallOutcomesRequest.FromString,
-                    response_serializer=ncms_dot_identity_dot_v1_dot_identity__pb2.RecordCallOutcomesResponse.SerializeToString,
-            ),
-            'ChangePassword': grpc.unary_unary_rpc_method_handler(
-                    servicer.ChangePassword,
-                    request_deserializer=ncms_dot_identity_dot_v1_dot_identity__pb2.ChangePasswordRequest.FromString,
-                    response_serializer=ncms_dot_identity_dot_v1_dot_identity__pb2.ChangePasswordResponse.SerializeToString,
-            ),
-            'RequestUser': grpc.unary_unary_rpc_method_handler(
-                    servicer.RequestUser,
-                    request_deserializer=ncms_dot_identity_dot_v1_dot_identity__pb2.RequestUserRequest.FromString,
-                    response_serializer=ncms_dot_identity_dot_v1_dot_identity__pb2.RequestUserResponse.SerializeToString,
-            ),
-            'DeleteUser': grpc.unary_unary_rpc_method_handler(
-                    servicer.DeleteUser,
-                    request_deserializer=ncms_dot_identity_dot_v1_dot_identity__pb2.DeleteUserRequest.FromString,
-                    response_serializer=ncms_dot_identity_dot_v1_dot_identity__pb2.DeleteUserResponse.SerializeToString,
-            ),
             'CreateHospital': grpc.unary_unary_rpc_method_handler(
                     servicer.CreateHospital,
                     request_deserializer=ncms_dot_identity_dot_v1_dot_identity__pb2.CreateHospitalRequest.FromString,
@@ -364,210 +476,23 @@ def add_IdentityServiceServicer_to_server(servicer, server):
                     request_deserializer=ncms_dot_identity_dot_v1_dot_identity__pb2.GetHospitalEndpointRequest.FromString,
                     response_serializer=ncms_dot_identity_dot_v1_dot_identity__pb2.GetHospitalEndpointResponse.SerializeToString,
             ),
-            'CreateUser': grpc.unary_unary_rpc_method_handler(
-                    servicer.CreateUser,
-                    request_deserializer=ncms_dot_identity_dot_v1_dot_identity__pb2.CreateUserRequest.FromString,
-                    response_serializer=ncms_dot_identity_dot_v1_dot_identity__pb2.CreateUserResponse.SerializeToString,
-            ),
-            'ApproveUser': grpc.unary_unary_rpc_method_handler(
-                    servicer.ApproveUser,
-                    request_deserializer=ncms_dot_identity_dot_v1_dot_identity__pb2.ApproveUserRequest.FromString,
-                    response_serializer=ncms_dot_identity_dot_v1_dot_identity__pb2.ApproveUserResponse.SerializeToString,
-            ),
-            'ListUsers': grpc.unary_unary_rpc_method_handler(
-                    servicer.ListUsers,
-                    request_deserializer=ncms_dot_identity_dot_v1_dot_identity__pb2.ListUsersRequest.FromString,
-                    response_serializer=ncms_dot_identity_dot_v1_dot_identity__pb2.ListUsersResponse.SerializeToString,
-            ),
-            'UnlockUser': grpc.unary_unary_rpc_method_handler(
-                    servicer.UnlockUser,
-                    request_deserializer=ncms_dot_identity_dot_v1_dot_identity__pb2.UnlockUserRequest.FromString,
-                    response_serializer=ncms_dot_identity_dot_v1_dot_identity__pb2.UnlockUserResponse.SerializeToString,
-            ),
-            'CreateClient': grpc.unary_unary_rpc_method_handler(
-                    servicer.CreateClient,
-                    request_deserializer=ncms_dot_identity_dot_v1_dot_identity__pb2.CreateClientRequest.FromString,
-                    response_serializer=ncms_dot_identity_dot_v1_dot_identity__pb2.CreateClientResponse.SerializeToString,
-            ),
-            'ListClients': grpc.unary_unary_rpc_method_handler(
-                    servicer.ListClients,
-                    request_deserializer=ncms_dot_identity_dot_v1_dot_identity__pb2.ListClientsRequest.FromString,
-                    response_serializer=ncms_dot_identity_dot_v1_dot_identity__pb2.ListClientsResponse.SerializeToString,
-            ),
-            'ListAuditEvents': grpc.unary_unary_rpc_method_handler(
-                    servicer.ListAuditEvents,
-                    request_deserializer=ncms_dot_identity_dot_v1_dot_identity__pb2.ListAuditEventsRequest.FromString,
-                    response_serializer=ncms_dot_identity_dot_v1_dot_identity__pb2.ListAuditEventsResponse.SerializeToString,
-            ),
             'SignDigest': grpc.unary_unary_rpc_method_handler(
                     servicer.SignDigest,
                     request_deserializer=ncms_dot_identity_dot_v1_dot_identity__pb2.SignDigestRequest.FromString,
                     response_serializer=ncms_dot_identity_dot_v1_dot_identity__pb2.SignDigestResponse.SerializeToString,
             ),
-            'IssueToken': grpc.unary_unary_rpc_method_handler(
-                    servicer.IssueToken,
-                    request_deserializer=ncms_dot_identity_dot_v1_dot_identity__pb2.IssueTokenRequest.FromString,
-                    response_serializer=ncms_dot_identity_dot_v1_dot_identity__pb2.IssueTokenResponse.SerializeToString,
-            ),
-            'GetTokenKeys': grpc.unary_unary_rpc_method_handler(
-                    servicer.GetTokenKeys,
-                    request_deserializer=ncms_dot_identity_dot_v1_dot_identity__pb2.GetTokenKeysRequest.FromString,
-                    response_serializer=ncms_dot_identity_dot_v1_dot_identity__pb2.GetTokenKeysResponse.SerializeToString,
-            ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
-            'ncms.identity.v1.IdentityService', rpc_method_handlers)
+            'ncms.identity.v1.HospitalService', rpc_method_handlers)
     server.add_generic_rpc_handlers((generic_handler,))
-    server.add_registered_method_handlers('ncms.identity.v1.IdentityService', rpc_method_handlers)
+    server.add_registered_method_handlers('ncms.identity.v1.HospitalService', rpc_method_handlers)
 
 
  # This class is part of an EXPERIMENTAL API.
-class IdentityService:
-    """IdentityService decides who may call the suite, from where, for what, and whether
-    a legacy message was tampered with. It registers hospitals and their users, keeps
-    their signing keys encrypted at rest, writes the audit log, and issues the
-    short-lived signed tokens that every other service verifies locally.
-
-    Callers present a token in the `authorization` metadata (`Bearer <token>`), except
-    for GetTokenKeys and IssueToken. Failures carry a google.rpc.ErrorInfo detail
-    (domain "ncms.his"); where the contract has an error code it is in
-    metadata["code"] (e.g. "E1001").
+class HospitalService:
+    """Hospitals, their signing keys and their own SOAP endpoints. Admin role, but where
+    a method says otherwise.
     """
-
-    @staticmethod
-    def Authenticate(request,
-            target,
-            options=(),
-            channel_credentials=None,
-            call_credentials=None,
-            insecure=False,
-            compression=None,
-            wait_for_ready=None,
-            timeout=None,
-            metadata=None):
-        return grpc.experimental.unary_unary(
-            request,
-            target,
-            '/ncms.identity.v1.IdentityService/Authenticate',
-            ncms_dot_identity_dot_v1_dot_identity__pb2.AuthenticateRequest.SerializeToString,
-            ncms_dot_identity_dot_v1_dot_identity__pb2.AuthenticateResponse.FromString,
-            options,
-            channel_credentials,
-            insecure,
-            call_credentials,
-            compression,
-            wait_for_ready,
-            timeout,
-            metadata,
-            _registered_method=True)
-
-    @staticmethod
-    def RecordCallOutcomes(request,
-            target,
-            options=(),
-            channel_credentials=None,
-            call_credentials=None,
-            insecure=False,
-            compression=None,
-            wait_for_ready=None,
-            timeout=None,
-            metadata=None):
-        return grpc.experimental.unary_unary(
-            request,
-            target,
-            '/ncms.identity.v1.IdentityService/RecordCallOutcomes',
-            ncms_dot_identity_dot_v1_dot_identity__pb2.RecordCallOutcomesRequest.SerializeToString,
-            ncms_dot_identity_dot_v1_dot_identity__pb2.RecordCallOutcomesResponse.FromString,
-            options,
-            channel_credentials,
-            insecure,
-            call_credentials,
-            compression,
-            wait_for_ready,
-            timeout,
-            metadata,
-            _registered_method=True)
-
-    @staticmethod
-    def ChangePassword(request,
-            target,
-            options=(),
-            channel_credentials=None,
-            call_credentials=None,
-            insecure=False,
-            compression=None,
-            wait_for_ready=None,
-            timeout=None,
-            metadata=None):
-        return grpc.experimental.unary_unary(
-            request,
-            target,
-            '/ncms.identity.v1.IdentityService/ChangePassword',
-            ncms_dot_identity_dot_v1_dot_identity__pb2.ChangePasswordRequest.SerializeToString,
-            ncms_dot_identity_dot_v1_dot_identity__pb2.ChangePasswordResponse.FromString,
-            options,
-            channel_credentials,
-            insecure,
-            call_credentials,
-            compression,
-            wait_for_ready,
-            timeout,
-            metadata,
-            _registered_method=True)
-
-    @staticmethod
-    def RequestUser(request,
-            target,
-            options=(),
-            channel_credentials=None,
-            call_credentials=None,
-            insecure=False,
-            compression=None,
-            wait_for_ready=None,
-            timeout=None,
-            metadata=None):
-        return grpc.experimental.unary_unary(
-            request,
-            target,
-            '/ncms.identity.v1.IdentityService/RequestUser',
-            ncms_dot_identity_dot_v1_dot_identity__pb2.RequestUserRequest.SerializeToString,
-            ncms_dot_identity_dot_v1_dot_identity__pb2.RequestUserResponse.FromString,
-            options,
-            channel_credentials,
-            insecure,
-            call_credentials,
-            compression,
-            wait_for_ready,
-            timeout,
-            metadata,
-            _registered_method=True)
-
-    @staticmethod
-    def DeleteUser(request,
-            target,
-            options=(),
-            channel_credentials=None,
-            call_credentials=None,
-            insecure=False,
-            compression=None,
-            wait_for_ready=None,
-            timeout=None,
-            metadata=None):
-        return grpc.experimental.unary_unary(
-            request,
-            target,
-            '/ncms.identity.v1.IdentityService/DeleteUser',
-            ncms_dot_identity_dot_v1_dot_identity__pb2.DeleteUserRequest.SerializeToString,
-            ncms_dot_identity_dot_v1_dot_identity__pb2.DeleteUserResponse.FromString,
-            options,
-            channel_credentials,
-            insecure,
-            call_credentials,
-            compression,
-            wait_for_ready,
-            timeout,
-            metadata,
-            _registered_method=True)
 
     @staticmethod
     def CreateHospital(request,
@@ -583,7 +508,7 @@ class IdentityService:
         return grpc.experimental.unary_unary(
             request,
             target,
-            '/ncms.identity.v1.IdentityService/CreateHospital',
+            '/ncms.identity.v1.HospitalService/CreateHospital',
             ncms_dot_identity_dot_v1_dot_identity__pb2.CreateHospitalRequest.SerializeToString,
             ncms_dot_identity_dot_v1_dot_identity__pb2.CreateHospitalResponse.FromString,
             options,
@@ -610,7 +535,7 @@ class IdentityService:
         return grpc.experimental.unary_unary(
             request,
             target,
-            '/ncms.identity.v1.IdentityService/RotateHospitalKey',
+            '/ncms.identity.v1.HospitalService/RotateHospitalKey',
             ncms_dot_identity_dot_v1_dot_identity__pb2.RotateHospitalKeyRequest.SerializeToString,
             ncms_dot_identity_dot_v1_dot_identity__pb2.RotateHospitalKeyResponse.FromString,
             options,
@@ -637,7 +562,7 @@ class IdentityService:
         return grpc.experimental.unary_unary(
             request,
             target,
-            '/ncms.identity.v1.IdentityService/ListHospitals',
+            '/ncms.identity.v1.HospitalService/ListHospitals',
             ncms_dot_identity_dot_v1_dot_identity__pb2.ListHospitalsRequest.SerializeToString,
             ncms_dot_identity_dot_v1_dot_identity__pb2.ListHospitalsResponse.FromString,
             options,
@@ -664,7 +589,7 @@ class IdentityService:
         return grpc.experimental.unary_unary(
             request,
             target,
-            '/ncms.identity.v1.IdentityService/GetHospital',
+            '/ncms.identity.v1.HospitalService/GetHospital',
             ncms_dot_identity_dot_v1_dot_identity__pb2.GetHospitalRequest.SerializeToString,
             ncms_dot_identity_dot_v1_dot_identity__pb2.GetHospitalResponse.FromString,
             options,
@@ -691,7 +616,7 @@ class IdentityService:
         return grpc.experimental.unary_unary(
             request,
             target,
-            '/ncms.identity.v1.IdentityService/SetHospitalEndpoint',
+            '/ncms.identity.v1.HospitalService/SetHospitalEndpoint',
             ncms_dot_identity_dot_v1_dot_identity__pb2.SetHospitalEndpointRequest.SerializeToString,
             ncms_dot_identity_dot_v1_dot_identity__pb2.SetHospitalEndpointResponse.FromString,
             options,
@@ -718,7 +643,7 @@ class IdentityService:
         return grpc.experimental.unary_unary(
             request,
             target,
-            '/ncms.identity.v1.IdentityService/GetHospitalEndpoint',
+            '/ncms.identity.v1.HospitalService/GetHospitalEndpoint',
             ncms_dot_identity_dot_v1_dot_identity__pb2.GetHospitalEndpointRequest.SerializeToString,
             ncms_dot_identity_dot_v1_dot_identity__pb2.GetHospitalEndpointResponse.FromString,
             options,
@@ -730,6 +655,129 @@ class IdentityService:
             timeout,
             metadata,
             _registered_method=True)
+
+    @staticmethod
+    def SignDigest(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/ncms.identity.v1.HospitalService/SignDigest',
+            ncms_dot_identity_dot_v1_dot_identity__pb2.SignDigestRequest.SerializeToString,
+            ncms_dot_identity_dot_v1_dot_identity__pb2.SignDigestResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+
+class UserServiceStub:
+    """Hospital users, administered by the NCMS centre. Admin role.
+    """
+
+    def __init__(self, channel):
+        """Constructor.
+
+        Args:
+            channel: A grpc.Channel.
+        """
+        self.CreateUser = channel.unary_unary(
+                '/ncms.identity.v1.UserService/CreateUser',
+                request_serializer=ncms_dot_identity_dot_v1_dot_identity__pb2.CreateUserRequest.SerializeToString,
+                response_deserializer=ncms_dot_identity_dot_v1_dot_identity__pb2.CreateUserResponse.FromString,
+                _registered_method=True)
+        self.ApproveUser = channel.unary_unary(
+                '/ncms.identity.v1.UserService/ApproveUser',
+                request_serializer=ncms_dot_identity_dot_v1_dot_identity__pb2.ApproveUserRequest.SerializeToString,
+                response_deserializer=ncms_dot_identity_dot_v1_dot_identity__pb2.ApproveUserResponse.FromString,
+                _registered_method=True)
+        self.ListUsers = channel.unary_unary(
+                '/ncms.identity.v1.UserService/ListUsers',
+                request_serializer=ncms_dot_identity_dot_v1_dot_identity__pb2.ListUsersRequest.SerializeToString,
+                response_deserializer=ncms_dot_identity_dot_v1_dot_identity__pb2.ListUsersResponse.FromString,
+                _registered_method=True)
+        self.UnlockUser = channel.unary_unary(
+                '/ncms.identity.v1.UserService/UnlockUser',
+                request_serializer=ncms_dot_identity_dot_v1_dot_identity__pb2.UnlockUserRequest.SerializeToString,
+                response_deserializer=ncms_dot_identity_dot_v1_dot_identity__pb2.UnlockUserResponse.FromString,
+                _registered_method=True)
+
+
+class UserServiceServicer:
+    """Hospital users, administered by the NCMS centre. Admin role.
+    """
+
+    def CreateUser(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ApproveUser(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListUsers(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def UnlockUser(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+
+def add_UserServiceServicer_to_server(servicer, server):
+    rpc_method_handlers = {
+            'CreateUser': grpc.unary_unary_rpc_method_handler(
+                    servicer.CreateUser,
+                    request_deserializer=ncms_dot_identity_dot_v1_dot_identity__pb2.CreateUserRequest.FromString,
+                    response_serializer=ncms_dot_identity_dot_v1_dot_identity__pb2.CreateUserResponse.SerializeToString,
+            ),
+            'ApproveUser': grpc.unary_unary_rpc_method_handler(
+                    servicer.ApproveUser,
+                    request_deserializer=ncms_dot_identity_dot_v1_dot_identity__pb2.ApproveUserRequest.FromString,
+                    response_serializer=ncms_dot_identity_dot_v1_dot_identity__pb2.ApproveUserResponse.SerializeToString,
+            ),
+            'ListUsers': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListUsers,
+                    request_deserializer=ncms_dot_identity_dot_v1_dot_identity__pb2.ListUsersRequest.FromString,
+                    response_serializer=ncms_dot_identity_dot_v1_dot_identity__pb2.ListUsersResponse.SerializeToString,
+            ),
+            'UnlockUser': grpc.unary_unary_rpc_method_handler(
+                    servicer.UnlockUser,
+                    request_deserializer=ncms_dot_identity_dot_v1_dot_identity__pb2.UnlockUserRequest.FromString,
+                    response_serializer=ncms_dot_identity_dot_v1_dot_identity__pb2.UnlockUserResponse.SerializeToString,
+            ),
+    }
+    generic_handler = grpc.method_handlers_generic_handler(
+            'ncms.identity.v1.UserService', rpc_method_handlers)
+    server.add_generic_rpc_handlers((generic_handler,))
+    server.add_registered_method_handlers('ncms.identity.v1.UserService', rpc_method_handlers)
+
+
+ # This class is part of an EXPERIMENTAL API.
+class UserService:
+    """Hospital users, administered by the NCMS centre. Admin role.
+    """
 
     @staticmethod
     def CreateUser(request,
@@ -745,7 +793,7 @@ class IdentityService:
         return grpc.experimental.unary_unary(
             request,
             target,
-            '/ncms.identity.v1.IdentityService/CreateUser',
+            '/ncms.identity.v1.UserService/CreateUser',
             ncms_dot_identity_dot_v1_dot_identity__pb2.CreateUserRequest.SerializeToString,
             ncms_dot_identity_dot_v1_dot_identity__pb2.CreateUserResponse.FromString,
             options,
@@ -772,7 +820,7 @@ class IdentityService:
         return grpc.experimental.unary_unary(
             request,
             target,
-            '/ncms.identity.v1.IdentityService/ApproveUser',
+            '/ncms.identity.v1.UserService/ApproveUser',
             ncms_dot_identity_dot_v1_dot_identity__pb2.ApproveUserRequest.SerializeToString,
             ncms_dot_identity_dot_v1_dot_identity__pb2.ApproveUserResponse.FromString,
             options,
@@ -799,7 +847,7 @@ class IdentityService:
         return grpc.experimental.unary_unary(
             request,
             target,
-            '/ncms.identity.v1.IdentityService/ListUsers',
+            '/ncms.identity.v1.UserService/ListUsers',
             ncms_dot_identity_dot_v1_dot_identity__pb2.ListUsersRequest.SerializeToString,
             ncms_dot_identity_dot_v1_dot_identity__pb2.ListUsersResponse.FromString,
             options,
@@ -826,7 +874,7 @@ class IdentityService:
         return grpc.experimental.unary_unary(
             request,
             target,
-            '/ncms.identity.v1.IdentityService/UnlockUser',
+            '/ncms.identity.v1.UserService/UnlockUser',
             ncms_dot_identity_dot_v1_dot_identity__pb2.UnlockUserRequest.SerializeToString,
             ncms_dot_identity_dot_v1_dot_identity__pb2.UnlockUserResponse.FromString,
             options,
@@ -838,6 +886,73 @@ class IdentityService:
             timeout,
             metadata,
             _registered_method=True)
+
+
+class ClientServiceStub:
+    """Service clients: the credentials of internal systems and of the suite's own
+    components. Admin role.
+    """
+
+    def __init__(self, channel):
+        """Constructor.
+
+        Args:
+            channel: A grpc.Channel.
+        """
+        self.CreateClient = channel.unary_unary(
+                '/ncms.identity.v1.ClientService/CreateClient',
+                request_serializer=ncms_dot_identity_dot_v1_dot_identity__pb2.CreateClientRequest.SerializeToString,
+                response_deserializer=ncms_dot_identity_dot_v1_dot_identity__pb2.CreateClientResponse.FromString,
+                _registered_method=True)
+        self.ListClients = channel.unary_unary(
+                '/ncms.identity.v1.ClientService/ListClients',
+                request_serializer=ncms_dot_identity_dot_v1_dot_identity__pb2.ListClientsRequest.SerializeToString,
+                response_deserializer=ncms_dot_identity_dot_v1_dot_identity__pb2.ListClientsResponse.FromString,
+                _registered_method=True)
+
+
+class ClientServiceServicer:
+    """Service clients: the credentials of internal systems and of the suite's own
+    components. Admin role.
+    """
+
+    def CreateClient(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListClients(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+
+def add_ClientServiceServicer_to_server(servicer, server):
+    rpc_method_handlers = {
+            'CreateClient': grpc.unary_unary_rpc_method_handler(
+                    servicer.CreateClient,
+                    request_deserializer=ncms_dot_identity_dot_v1_dot_identity__pb2.CreateClientRequest.FromString,
+                    response_serializer=ncms_dot_identity_dot_v1_dot_identity__pb2.CreateClientResponse.SerializeToString,
+            ),
+            'ListClients': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListClients,
+                    request_deserializer=ncms_dot_identity_dot_v1_dot_identity__pb2.ListClientsRequest.FromString,
+                    response_serializer=ncms_dot_identity_dot_v1_dot_identity__pb2.ListClientsResponse.SerializeToString,
+            ),
+    }
+    generic_handler = grpc.method_handlers_generic_handler(
+            'ncms.identity.v1.ClientService', rpc_method_handlers)
+    server.add_generic_rpc_handlers((generic_handler,))
+    server.add_registered_method_handlers('ncms.identity.v1.ClientService', rpc_method_handlers)
+
+
+ # This class is part of an EXPERIMENTAL API.
+class ClientService:
+    """Service clients: the credentials of internal systems and of the suite's own
+    components. Admin role.
+    """
 
     @staticmethod
     def CreateClient(request,
@@ -853,7 +968,7 @@ class IdentityService:
         return grpc.experimental.unary_unary(
             request,
             target,
-            '/ncms.identity.v1.IdentityService/CreateClient',
+            '/ncms.identity.v1.ClientService/CreateClient',
             ncms_dot_identity_dot_v1_dot_identity__pb2.CreateClientRequest.SerializeToString,
             ncms_dot_identity_dot_v1_dot_identity__pb2.CreateClientResponse.FromString,
             options,
@@ -880,7 +995,7 @@ class IdentityService:
         return grpc.experimental.unary_unary(
             request,
             target,
-            '/ncms.identity.v1.IdentityService/ListClients',
+            '/ncms.identity.v1.ClientService/ListClients',
             ncms_dot_identity_dot_v1_dot_identity__pb2.ListClientsRequest.SerializeToString,
             ncms_dot_identity_dot_v1_dot_identity__pb2.ListClientsResponse.FromString,
             options,
@@ -892,6 +1007,54 @@ class IdentityService:
             timeout,
             metadata,
             _registered_method=True)
+
+
+class AuditServiceStub:
+    """The audit log. Admin role.
+    """
+
+    def __init__(self, channel):
+        """Constructor.
+
+        Args:
+            channel: A grpc.Channel.
+        """
+        self.ListAuditEvents = channel.unary_unary(
+                '/ncms.identity.v1.AuditService/ListAuditEvents',
+                request_serializer=ncms_dot_identity_dot_v1_dot_identity__pb2.ListAuditEventsRequest.SerializeToString,
+                response_deserializer=ncms_dot_identity_dot_v1_dot_identity__pb2.ListAuditEventsResponse.FromString,
+                _registered_method=True)
+
+
+class AuditServiceServicer:
+    """The audit log. Admin role.
+    """
+
+    def ListAuditEvents(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+
+def add_AuditServiceServicer_to_server(servicer, server):
+    rpc_method_handlers = {
+            'ListAuditEvents': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListAuditEvents,
+                    request_deserializer=ncms_dot_identity_dot_v1_dot_identity__pb2.ListAuditEventsRequest.FromString,
+                    response_serializer=ncms_dot_identity_dot_v1_dot_identity__pb2.ListAuditEventsResponse.SerializeToString,
+            ),
+    }
+    generic_handler = grpc.method_handlers_generic_handler(
+            'ncms.identity.v1.AuditService', rpc_method_handlers)
+    server.add_generic_rpc_handlers((generic_handler,))
+    server.add_registered_method_handlers('ncms.identity.v1.AuditService', rpc_method_handlers)
+
+
+ # This class is part of an EXPERIMENTAL API.
+class AuditService:
+    """The audit log. Admin role.
+    """
 
     @staticmethod
     def ListAuditEvents(request,
@@ -907,7 +1070,7 @@ class IdentityService:
         return grpc.experimental.unary_unary(
             request,
             target,
-            '/ncms.identity.v1.IdentityService/ListAuditEvents',
+            '/ncms.identity.v1.AuditService/ListAuditEvents',
             ncms_dot_identity_dot_v1_dot_identity__pb2.ListAuditEventsRequest.SerializeToString,
             ncms_dot_identity_dot_v1_dot_identity__pb2.ListAuditEventsResponse.FromString,
             options,
@@ -920,32 +1083,71 @@ class IdentityService:
             metadata,
             _registered_method=True)
 
-    @staticmethod
-    def SignDigest(request,
-            target,
-            options=(),
-            channel_credentials=None,
-            call_credentials=None,
-            insecure=False,
-            compression=None,
-            wait_for_ready=None,
-            timeout=None,
-            metadata=None):
-        return grpc.experimental.unary_unary(
-            request,
-            target,
-            '/ncms.identity.v1.IdentityService/SignDigest',
-            ncms_dot_identity_dot_v1_dot_identity__pb2.SignDigestRequest.SerializeToString,
-            ncms_dot_identity_dot_v1_dot_identity__pb2.SignDigestResponse.FromString,
-            options,
-            channel_credentials,
-            insecure,
-            call_credentials,
-            compression,
-            wait_for_ready,
-            timeout,
-            metadata,
-            _registered_method=True)
+
+class TokenServiceStub:
+    """Tokens for service clients, and the keys that verify every token. No token needed.
+    """
+
+    def __init__(self, channel):
+        """Constructor.
+
+        Args:
+            channel: A grpc.Channel.
+        """
+        self.IssueToken = channel.unary_unary(
+                '/ncms.identity.v1.TokenService/IssueToken',
+                request_serializer=ncms_dot_identity_dot_v1_dot_identity__pb2.IssueTokenRequest.SerializeToString,
+                response_deserializer=ncms_dot_identity_dot_v1_dot_identity__pb2.IssueTokenResponse.FromString,
+                _registered_method=True)
+        self.GetTokenKeys = channel.unary_unary(
+                '/ncms.identity.v1.TokenService/GetTokenKeys',
+                request_serializer=ncms_dot_identity_dot_v1_dot_identity__pb2.GetTokenKeysRequest.SerializeToString,
+                response_deserializer=ncms_dot_identity_dot_v1_dot_identity__pb2.GetTokenKeysResponse.FromString,
+                _registered_method=True)
+
+
+class TokenServiceServicer:
+    """Tokens for service clients, and the keys that verify every token. No token needed.
+    """
+
+    def IssueToken(self, request, context):
+        """Exchanges service credentials (client id and secret) for a token.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetTokenKeys(self, request, context):
+        """The public keys that verify tokens, by key id.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+
+def add_TokenServiceServicer_to_server(servicer, server):
+    rpc_method_handlers = {
+            'IssueToken': grpc.unary_unary_rpc_method_handler(
+                    servicer.IssueToken,
+                    request_deserializer=ncms_dot_identity_dot_v1_dot_identity__pb2.IssueTokenRequest.FromString,
+                    response_serializer=ncms_dot_identity_dot_v1_dot_identity__pb2.IssueTokenResponse.SerializeToString,
+            ),
+            'GetTokenKeys': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetTokenKeys,
+                    request_deserializer=ncms_dot_identity_dot_v1_dot_identity__pb2.GetTokenKeysRequest.FromString,
+                    response_serializer=ncms_dot_identity_dot_v1_dot_identity__pb2.GetTokenKeysResponse.SerializeToString,
+            ),
+    }
+    generic_handler = grpc.method_handlers_generic_handler(
+            'ncms.identity.v1.TokenService', rpc_method_handlers)
+    server.add_generic_rpc_handlers((generic_handler,))
+    server.add_registered_method_handlers('ncms.identity.v1.TokenService', rpc_method_handlers)
+
+
+ # This class is part of an EXPERIMENTAL API.
+class TokenService:
+    """Tokens for service clients, and the keys that verify every token. No token needed.
+    """
 
     @staticmethod
     def IssueToken(request,
@@ -961,7 +1163,7 @@ class IdentityService:
         return grpc.experimental.unary_unary(
             request,
             target,
-            '/ncms.identity.v1.IdentityService/IssueToken',
+            '/ncms.identity.v1.TokenService/IssueToken',
             ncms_dot_identity_dot_v1_dot_identity__pb2.IssueTokenRequest.SerializeToString,
             ncms_dot_identity_dot_v1_dot_identity__pb2.IssueTokenResponse.FromString,
             options,
@@ -988,7 +1190,7 @@ class IdentityService:
         return grpc.experimental.unary_unary(
             request,
             target,
-            '/ncms.identity.v1.IdentityService/GetTokenKeys',
+            '/ncms.identity.v1.TokenService/GetTokenKeys',
             ncms_dot_identity_dot_v1_dot_identity__pb2.GetTokenKeysRequest.SerializeToString,
             ncms_dot_identity_dot_v1_dot_identity__pb2.GetTokenKeysResponse.FromString,
             options,

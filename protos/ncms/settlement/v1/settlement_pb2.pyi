@@ -11,6 +11,27 @@ from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
 
 DESCRIPTOR: _descriptor.FileDescriptor
 
+class ItemKind(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    ITEM_KIND_UNSPECIFIED: _ClassVar[ItemKind]
+    ITEM_KIND_DRUG: _ClassVar[ItemKind]
+    ITEM_KIND_SERVICE: _ClassVar[ItemKind]
+
+class MemberCategory(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    MEMBER_CATEGORY_UNSPECIFIED: _ClassVar[MemberCategory]
+    MEMBER_CATEGORY_ORDINARY: _ClassVar[MemberCategory]
+    MEMBER_CATEGORY_FIVE_GUARANTEES: _ClassVar[MemberCategory]
+    MEMBER_CATEGORY_SUBSISTENCE: _ClassVar[MemberCategory]
+    MEMBER_CATEGORY_ENTITLED: _ClassVar[MemberCategory]
+
+class ChargeClass(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    CHARGE_CLASS_UNSPECIFIED: _ClassVar[ChargeClass]
+    CHARGE_CLASS_A: _ClassVar[ChargeClass]
+    CHARGE_CLASS_B: _ClassVar[ChargeClass]
+    CHARGE_CLASS_C: _ClassVar[ChargeClass]
+
 class SettlementKind(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     __slots__ = ()
     SETTLEMENT_KIND_UNSPECIFIED: _ClassVar[SettlementKind]
@@ -36,6 +57,18 @@ class DifferenceType(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     DIFFERENCE_TYPE_ONLY_HOSPITAL: _ClassVar[DifferenceType]
     DIFFERENCE_TYPE_AMOUNTS_DIFFER: _ClassVar[DifferenceType]
     DIFFERENCE_TYPE_REFUND_MISMATCH: _ClassVar[DifferenceType]
+ITEM_KIND_UNSPECIFIED: ItemKind
+ITEM_KIND_DRUG: ItemKind
+ITEM_KIND_SERVICE: ItemKind
+MEMBER_CATEGORY_UNSPECIFIED: MemberCategory
+MEMBER_CATEGORY_ORDINARY: MemberCategory
+MEMBER_CATEGORY_FIVE_GUARANTEES: MemberCategory
+MEMBER_CATEGORY_SUBSISTENCE: MemberCategory
+MEMBER_CATEGORY_ENTITLED: MemberCategory
+CHARGE_CLASS_UNSPECIFIED: ChargeClass
+CHARGE_CLASS_A: ChargeClass
+CHARGE_CLASS_B: ChargeClass
+CHARGE_CLASS_C: ChargeClass
 SETTLEMENT_KIND_UNSPECIFIED: SettlementKind
 SETTLEMENT_KIND_OUTPATIENT: SettlementKind
 SETTLEMENT_KIND_INPATIENT: SettlementKind
@@ -52,9 +85,9 @@ DIFFERENCE_TYPE_AMOUNTS_DIFFER: DifferenceType
 DIFFERENCE_TYPE_REFUND_MISMATCH: DifferenceType
 
 class BillLine(_message.Message):
-    __slots__ = ("line_number", "item_type", "item_code", "item_name", "specification", "unit", "price", "quantity", "amount", "fee_time")
+    __slots__ = ("line_number", "item_kind", "item_code", "item_name", "specification", "unit", "price", "quantity", "amount", "fee_time")
     LINE_NUMBER_FIELD_NUMBER: _ClassVar[int]
-    ITEM_TYPE_FIELD_NUMBER: _ClassVar[int]
+    ITEM_KIND_FIELD_NUMBER: _ClassVar[int]
     ITEM_CODE_FIELD_NUMBER: _ClassVar[int]
     ITEM_NAME_FIELD_NUMBER: _ClassVar[int]
     SPECIFICATION_FIELD_NUMBER: _ClassVar[int]
@@ -64,7 +97,7 @@ class BillLine(_message.Message):
     AMOUNT_FIELD_NUMBER: _ClassVar[int]
     FEE_TIME_FIELD_NUMBER: _ClassVar[int]
     line_number: int
-    item_type: str
+    item_kind: ItemKind
     item_code: str
     item_name: str
     specification: str
@@ -73,7 +106,7 @@ class BillLine(_message.Message):
     quantity: str
     amount: str
     fee_time: _timestamp_pb2.Timestamp
-    def __init__(self, line_number: _Optional[int] = ..., item_type: _Optional[str] = ..., item_code: _Optional[str] = ..., item_name: _Optional[str] = ..., specification: _Optional[str] = ..., unit: _Optional[str] = ..., price: _Optional[str] = ..., quantity: _Optional[str] = ..., amount: _Optional[str] = ..., fee_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+    def __init__(self, line_number: _Optional[int] = ..., item_kind: _Optional[_Union[ItemKind, str]] = ..., item_code: _Optional[str] = ..., item_name: _Optional[str] = ..., specification: _Optional[str] = ..., unit: _Optional[str] = ..., price: _Optional[str] = ..., quantity: _Optional[str] = ..., amount: _Optional[str] = ..., fee_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
 
 class OutpatientVisit(_message.Message):
     __slots__ = ("number", "card", "member_id", "name", "visit_time", "department", "doctor", "diagnosis", "diagnosis_name", "total")
@@ -168,7 +201,7 @@ class LineResult(_message.Message):
     line_number: int
     item_code: str
     ncms_code: str
-    charge_class: str
+    charge_class: ChargeClass
     amount: str
     self_pay: str
     class_self_pay: str
@@ -179,7 +212,7 @@ class LineResult(_message.Message):
     item_name: str
     price: str
     quantity: str
-    def __init__(self, line_number: _Optional[int] = ..., item_code: _Optional[str] = ..., ncms_code: _Optional[str] = ..., charge_class: _Optional[str] = ..., amount: _Optional[str] = ..., self_pay: _Optional[str] = ..., class_self_pay: _Optional[str] = ..., eligible: _Optional[str] = ..., self_pay_ratio: _Optional[str] = ..., price_limit: _Optional[str] = ..., over_limit: _Optional[str] = ..., item_name: _Optional[str] = ..., price: _Optional[str] = ..., quantity: _Optional[str] = ...) -> None: ...
+    def __init__(self, line_number: _Optional[int] = ..., item_code: _Optional[str] = ..., ncms_code: _Optional[str] = ..., charge_class: _Optional[_Union[ChargeClass, str]] = ..., amount: _Optional[str] = ..., self_pay: _Optional[str] = ..., class_self_pay: _Optional[str] = ..., eligible: _Optional[str] = ..., self_pay_ratio: _Optional[str] = ..., price_limit: _Optional[str] = ..., over_limit: _Optional[str] = ..., item_name: _Optional[str] = ..., price: _Optional[str] = ..., quantity: _Optional[str] = ...) -> None: ...
 
 class SettleOutpatientResponse(_message.Message):
     __slots__ = ("result",)
@@ -337,7 +370,7 @@ class SettlementRecord(_message.Message):
     member_id: str
     name: str
     year: int
-    category: str
+    category: MemberCategory
     visit_time: _timestamp_pb2.Timestamp
     discharge_time: _timestamp_pb2.Timestamp
     diagnosis: str
@@ -347,7 +380,7 @@ class SettlementRecord(_message.Message):
     settled_by: str
     refunded_by: str
     policy_content: str
-    def __init__(self, result: _Optional[_Union[SettlementResult, _Mapping]] = ..., hospital_code: _Optional[str] = ..., hospital_level: _Optional[int] = ..., card: _Optional[str] = ..., member_id: _Optional[str] = ..., name: _Optional[str] = ..., year: _Optional[int] = ..., category: _Optional[str] = ..., visit_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., discharge_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., diagnosis: _Optional[str] = ..., referral: _Optional[bool] = ..., year_total_before: _Optional[str] = ..., refund_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., settled_by: _Optional[str] = ..., refunded_by: _Optional[str] = ..., policy_content: _Optional[str] = ...) -> None: ...
+    def __init__(self, result: _Optional[_Union[SettlementResult, _Mapping]] = ..., hospital_code: _Optional[str] = ..., hospital_level: _Optional[int] = ..., card: _Optional[str] = ..., member_id: _Optional[str] = ..., name: _Optional[str] = ..., year: _Optional[int] = ..., category: _Optional[_Union[MemberCategory, str]] = ..., visit_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., discharge_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., diagnosis: _Optional[str] = ..., referral: _Optional[bool] = ..., year_total_before: _Optional[str] = ..., refund_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., settled_by: _Optional[str] = ..., refunded_by: _Optional[str] = ..., policy_content: _Optional[str] = ...) -> None: ...
 
 class GetSettlementResponse(_message.Message):
     __slots__ = ("settlement", "refunded")

@@ -1,0 +1,85 @@
+"""AuthenticationService: deciding legacy calls, for the SOAP services in front of
+hospitals (gateway role only)."""
+
+from __future__ import annotations
+
+import logging
+import uuid
+
+from ncms.identity.v1 import identity_pb2, identity_pb2_grpc
+from runtime.auth import ROLE_GATEWAY, Principal, current_principal
+from runtime.clock import utcnow
+from runtime.errors import ContractError
+
+from .. import audit, repository
+from ..audit import AuditUnavailable
+from ..authentication import Attempt, Effect, HospitalRecord, decide
+from .shared import Identity, principal_message, timestamp_from_epoch
+
+log = logging.getLogger(__name__)
+
+
+class AuthenticationServicer(identity_pb2_grpc.AuthenticationServiceServicer):
+    def __init__(self, identity: Identity) -> None:
+        self.identity = identity
+
+    def Authenticate(self, request, context):
+        current_principal().require_role(ROLE_GATEWAY)
+        identity, settings = self.identity, self.identity.settings
+        attempt = Attempt(
+            hospital_code=request.hospital_code, user=request.user, password=request.password,
+            client_ip=request.client_ip, operation=request.operation,
+            digest_message=request.digest_message, digest=request.digest)
+        now = utcnow()
+        row = identity.authentication_row(attempt.hospital_code, attempt.user)
+        hospital_record = None if row is None else HospitalRecord(
+            row.hospital_id, row.hospital_code, row.level, row.digest_algorithm,
+            identity.signing_key(row.hospital_id, row.hospital_code, row.key_version, row.key_ciphertext))
+        user_record = None if row is None else row.user
+
+        decision = decide(attempt, hospital_record, user_record, now,
+                          lambda u, password: identity.checker.check(u.id, u.password_hash, password))
+        if decision.effect is Effect.COUNT_FAILURE:
+            with identity.changing() as connection:
+                attempts = repository.count_failure(connection, user_record.id, now, settings.lockout_threshold,
+                                                    settings.lockout_minutes)
+            if attempts >= settings.lockout_threshold:
+                log.warning("user %s/%s locked after %d failed passwords",
+                            attempt.hospital_code, attempt.user, attempts)
+        elif decision.effect is Effect.CLEAR_FAILURES:
+            with identity.changing() as connection:
+                repository.clear_failures(connection, user_record.id)
+
+        call_id = uuid.uuid4().hex
+        try:
+            identity.audit.record(audit.Event(
+                kind=audit.AUTHENTICATE, outcome="accepted" if decision.accepted else "refused",
+                call_id=call_id, hospital_code=attempt.hospital_code, user=attempt.user,
+                client_ip=attempt.client_ip, operation=attempt.operation,
+                error_code=decision.error_code, detail=decision.detail))
+        except AuditUnavailable as exc:
+            # No decision leaves identity unaudited.
+            raise ContractError("E9001", "审计日志不可用") from exc
+        if not decision.accepted:
+            raise ContractError(decision.error_code)
+
+        principal = Principal(
+            subject=f"user:{hospital_record.code}/{user_record.name}",
+            hospital_code=hospital_record.code, hospital_level=hospital_record.level,
+            user=user_record.name, permissions=frozenset(user_record.permissions))
+        token, expires_at = identity.token_for(
+            principal, ("user", user_record.id, user_record.credential_version,
+                        user_record.permissions, hospital_record.level))
+        return identity_pb2.AuthenticateResponse(
+            principal=principal_message(principal), token=token,
+            token_expire_time=timestamp_from_epoch(expires_at), call_id=call_id)
+
+    def RecordCallOutcomes(self, request, context):
+        current_principal().require_role(ROLE_GATEWAY)
+        events = [audit.Event(kind=audit.OUTCOME, call_id=o.call_id,
+                              outcome="failed" if o.error_code else "succeeded",
+                              error_code=o.error_code, detail=o.detail)
+                  for o in request.outcomes]
+        if events:
+            self.identity.audit.record(*events)
+        return identity_pb2.RecordCallOutcomesResponse()

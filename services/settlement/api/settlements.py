@@ -1,0 +1,325 @@
+"""SettlementService: settling outpatient visits and inpatient stays, refunds, and
+reading what was settled.
+
+A settlement, in order: check the bill (bills.py); find the year's policy (E4006);
+check the member in that year (E3001, E3002) and resolve every line's item (the
+facts come from ``facts``: settlement's own projections, or their owners); then, in
+one transaction that holds the member's year row locked: return the recorded
+settlement if the same bill was settled before (E4001 if other data), compute
+(calculation.py), record the settlement, its lines and the policy it used, and move
+the member's yearly total. Nothing before that transaction writes anything; the
+transaction commits only if the caller is still waiting.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+
+from ncms.settlement.v1 import settlement_pb2, settlement_pb2_grpc
+from runtime import metrics
+from runtime.auth import ROLE_ADMIN, ROLE_INTERNAL, Principal, current_principal
+from runtime.clock import BEIJING, beijing_year, utcnow
+from runtime.db import Database
+from runtime.errors import ContractError, invalid_argument
+
+from .. import bills, calculation, repository
+from ..bills import BillLine, LineInput
+from ..calculation import money
+from ..models import INPATIENT, OUTPATIENT
+from ..policy import Policy, PolicyStore
+from ..upstream import Enrollee, Resolved
+from .shared import (
+    ITEM_KINDS,
+    KINDS,
+    actor,
+    caller,
+    full_record,
+    moment,
+    record_message,
+    result_message,
+)
+
+PREFIX = {OUTPATIENT: "MZ", INPATIENT: "ZY"}
+
+
+@dataclass(frozen=True)
+class Bill:
+    """A checked bill, ready to be settled."""
+
+    kind: str
+    hospital: str
+    level: int
+    number: str
+    card: str
+    member_id: str
+    name: str
+    year: int
+    visit_at: datetime
+    discharged_at: datetime | None
+    department: str
+    doctor: str
+    diagnosis: str
+    diagnosis_name: str
+    referral: bool
+    total: Decimal
+    lines: list[BillLine]
+    digest: str
+    admission_id: int | None = None
+
+
+def line_inputs(lines) -> list[LineInput]:
+    """The request's bill lines as the domain takes them."""
+    return [LineInput(line.line_number, ITEM_KINDS.get(line.item_kind, ""), line.item_code, line.item_name,
+                      line.specification, line.unit, line.price, line.quantity, line.amount,
+                      moment(line.fee_time, "", required=False)) for line in lines]
+
+
+class SettlementServicer(settlement_pb2_grpc.SettlementServiceServicer):
+    def __init__(self, db: Database, policies: PolicyStore, facts, hospital_level: Callable[[str], int]) -> None:
+        """``facts`` answers ``enrollee(member_id, year)`` and ``resolve(hospital, lines)``."""
+        self.db = db
+        self.policies = policies
+        self.facts = facts
+        self.hospital_level = hospital_level
+        self._policy_ids: dict[tuple[int, str], int] = {}
+        self._lock = threading.Lock()
+
+    # --- the steps of a settlement ---------------------------------------------------------
+
+    def _policy(self, year: int) -> Policy:
+        policy = self.policies.for_year(year)
+        if policy is None:
+            raise ContractError("E4006", f"{year}年")
+        return policy
+
+    def check_member(self, member_id: str, card: str, name: str, year: int, where: str) -> str:
+        """The member's category that year; E3001 / E3002 when it cannot be settled."""
+        enrollee: Enrollee = self.facts.enrollee(bills.required(member_id, f"{where}.member_id"), year)
+        if enrollee.card != card.strip():
+            raise ContractError("E3001", "参合证号与个人编码不符")
+        if enrollee.name != name.strip():
+            raise ContractError("E3001", "姓名与参合信息不符")
+        if not enrollee.enrolled:
+            raise ContractError("E3002", f"{year}年{'参合已停止' if enrollee.stopped else '未参合'}")
+        return enrollee.category
+
+    def _policy_version_id(self, policy: Policy, year: int) -> int:
+        """The recorded copy of ``policy`` (made once, in its own short transaction)."""
+        key = (year, policy.digest)
+        found = self._policy_ids.get(key)
+        if found is not None:
+            return found
+        content = json.dumps(policy.canonical(), ensure_ascii=False, sort_keys=True)
+        with self.db.writing() as connection:
+            row = repository.policy_version(connection, year, policy.digest) or repository.add_policy_version(
+                connection, {"year": year, "digest": policy.digest, "source": policy.source, "content": content})
+        with self._lock:
+            self._policy_ids[key] = row.id
+        return row.id
+
+    @staticmethod
+    def _compute(bill: Bill, category: str, policy: Policy, resolved: list[Resolved],
+                 year_total: Decimal) -> calculation.Result:
+        lines = [calculation.Line(line.line_number, line.price, line.quantity, line.amount, item.charge_class,
+                                  item.self_pay_ratio, item.price_limit, item.mapped)
+                 for line, item in zip(bill.lines, resolved, strict=True)]
+        if bill.kind == OUTPATIENT:
+            return calculation.outpatient(lines, level=bill.level, policy=policy, year_total=year_total)
+        return calculation.inpatient(lines, level=bill.level, category=category, referral=bill.referral,
+                                     diagnosis=bill.diagnosis, policy=policy, year_total=year_total)
+
+    def _settle(self, bill: Bill, category: str, policy: Policy, preview: bool,
+                principal: Principal) -> settlement_pb2.SettlementResult:
+        resolved = self.facts.resolve(bill.hospital, bill.lines)
+        if preview:
+            with self.db.reading() as connection:
+                totals = repository.year_totals(connection, [bill.member_id], bill.year).get(bill.member_id)
+            year_total = repository.ZERO if totals is None else totals.of(bill.kind)
+            result = self._compute(bill, category, policy, resolved, year_total)
+            return result_message(bill.kind, bill.number, bill.lines, result, resolved, policy)
+        policy_id = self._policy_version_id(policy, bill.year)
+        with self.db.writing() as connection:
+            totals = repository.lock_member_year(connection, bill.member_id, bill.year)
+            existing = repository.in_force_digest(connection, bill.hospital, bill.kind, bill.number)
+            if existing is not None:
+                settlement_number, digest = existing
+                if digest != bill.digest:
+                    raise ContractError("E4001", f"{bill.number} 已以不同数据结算 (结算编号 {settlement_number}),"
+                                                 " 退费后方可重新结算")
+                return record_message(repository.settlement_by_number(connection, settlement_number), replayed=True)
+            year_total = totals.of(bill.kind)
+            result = self._compute(bill, category, policy, resolved, year_total)
+            settled_at = utcnow()
+            settlement_number = repository.insert_settlement(
+                connection, _settlement_row(bill, category, result, policy_id, year_total, actor(principal),
+                                            settled_at),
+                _line_rows(bill, resolved, result), PREFIX[bill.kind], settled_at.astimezone(BEIJING).strftime("%Y%m%d"))
+            repository.add_to_member_year(connection, totals, bill.kind, result.compensation, 1)
+        if metrics.enabled():  # committed: count it
+            metrics.SETTLEMENTS.labels(bill.hospital, bill.kind).inc()
+            metrics.SETTLED_YUAN.labels(bill.hospital, bill.kind).inc(float(bill.total))
+            metrics.COMPENSATION_YUAN.labels(bill.hospital, bill.kind).inc(float(result.compensation))
+        return result_message(bill.kind, bill.number, bill.lines, result, resolved, policy, settlement_number,
+                              settled_at)
+
+    # --- outpatient ------------------------------------------------------------------------
+
+    def SettleOutpatient(self, request, context):
+        principal, hospital, level = caller("F", request.hospital_code, self.hospital_level)
+        visit = request.visit
+        number = bills.required(visit.number, "visit.number")
+        visit_at = moment(visit.visit_time, "visit.visit_time")
+        total = bills.decimal(visit.total, 2, "visit.total")
+        lines = bills.parse_lines(line_inputs(request.lines))
+        bills.check_amounts(lines, total, "visit.total")
+        year = beijing_year(visit_at)
+        policy = self._policy(year)
+        category = self.check_member(visit.member_id, visit.card, visit.name, year, "visit")
+        diagnosis = bills.required(visit.diagnosis, "visit.diagnosis")
+        main = {"number": number, "card": visit.card, "member_id": visit.member_id, "name": visit.name,
+                "visit_at": visit_at, "department": visit.department, "doctor": visit.doctor,
+                "diagnosis": diagnosis, "diagnosis_name": visit.diagnosis_name, "total": total}
+        bill = Bill(OUTPATIENT, hospital, level, number, visit.card.strip(), visit.member_id.strip(),
+                    visit.name.strip(), year, visit_at, None, visit.department.strip(), visit.doctor.strip(),
+                    diagnosis, visit.diagnosis_name.strip(), False, total, lines, bills.digest(main, lines))
+        return settlement_pb2.SettleOutpatientResponse(
+            result=self._settle(bill, category, policy, request.preview, principal))
+
+    def RefundOutpatient(self, request, context):
+        return settlement_pb2.RefundOutpatientResponse(**self._refund(OUTPATIENT, "G", request))
+
+    # --- inpatient ---------------------------------------------------------------------------
+
+    def SettleInpatient(self, request, context):
+        principal, hospital, level = caller("I", request.hospital_code, self.hospital_level)
+        stay = request.stay
+        number = bills.required(stay.number, "stay.number")
+        admitted_at = moment(stay.admit_time, "stay.admit_time")
+        discharged_at = moment(stay.discharge_time, "stay.discharge_time")
+        if discharged_at < admitted_at:
+            raise bills.bad("stay.discharge_time", "出院日期早于入院日期")
+        diagnosis = bills.required(stay.diagnosis, "stay.diagnosis")
+        total = bills.decimal(stay.total, 2, "stay.total")
+        lines = bills.parse_lines(line_inputs(request.lines))
+        bills.check_amounts(lines, total, "stay.total")
+        with self.db.reading() as connection:
+            admission = repository.admission(connection, hospital, number)
+        if admission is None:
+            raise ContractError("E4004", number)
+        if admission.member_id != stay.member_id.strip():
+            raise ContractError("E4004", f"{number} 登记的是另一位参合人员")
+        if admission.admitted_at != admitted_at:
+            raise bills.bad("stay.admit_time", "与入院登记不符")
+        year = beijing_year(admission.admitted_at)  # policy.md: the year of the admission
+        policy = self._policy(year)
+        category = self.check_member(stay.member_id, stay.card, stay.name, year, "stay")
+        main = {"number": number, "card": stay.card, "member_id": stay.member_id, "name": stay.name,
+                "admitted_at": admitted_at, "discharged_at": discharged_at, "diagnosis": diagnosis,
+                "diagnosis_name": stay.diagnosis_name, "total": total}
+        bill = Bill(INPATIENT, hospital, level, number, stay.card.strip(), stay.member_id.strip(),
+                    stay.name.strip(), year, admitted_at, discharged_at, admission.department,
+                    admission.doctor, diagnosis, stay.diagnosis_name.strip(), admission.referral, total, lines,
+                    bills.digest(main, lines), admission.id)
+        return settlement_pb2.SettleInpatientResponse(
+            result=self._settle(bill, category, policy, request.preview, principal))
+
+    def RefundInpatient(self, request, context):
+        return settlement_pb2.RefundInpatientResponse(**self._refund(INPATIENT, "J", request))
+
+    def _refund(self, kind: str, letter: str, request) -> dict:
+        principal, hospital, _ = caller(letter, request.hospital_code, self.hospital_level)
+        number = bills.required(request.number, "number")
+        with self.db.writing() as connection:
+            settlement = repository.settlement_in_force(connection, hospital, kind, number, for_update=True)
+            if settlement is None:
+                history = repository.settlements_of(connection, hospital, kind, number)
+                if not history:
+                    raise ContractError("E4002", number)
+                raise ContractError("E4003", f"{number} (结算编号 {history[0].settlement.settlement_number})")
+            totals = repository.lock_member_year(connection, settlement.member_id, settlement.year)
+            repository.mark_refunded(connection, settlement.id, utcnow(), actor(principal))
+            repository.add_to_member_year(connection, totals, kind, -settlement.compensation, -1)
+        if metrics.enabled():
+            metrics.REFUNDS.labels(hospital, kind).inc()
+            metrics.REFUNDED_YUAN.labels(hospital, kind).inc(float(settlement.compensation))
+        return {"settlement_number": settlement.settlement_number, "refunded_amount": money(settlement.compensation)}
+
+    # --- reading -------------------------------------------------------------------------------
+
+    def GetSettlement(self, request, context):
+        principal = current_principal()
+        hospital = principal.hospital_for(request.hospital_code.strip())
+        kind = KINDS.get(request.kind)
+        if kind is None and not request.settlement_number:
+            raise invalid_argument("kind", "SETTLEMENT_KIND_OUTPATIENT or SETTLEMENT_KIND_INPATIENT")
+        with self.db.reading() as connection:
+            number = request.number.strip()
+            if request.settlement_number:
+                found = repository.settlement_by_number(connection, request.settlement_number.strip())
+                if found is None or found.settlement.hospital_code != hospital:
+                    raise ContractError("E4002", request.settlement_number)
+                kind, number = found.settlement.kind, found.settlement.number
+            principal.require_letter("F" if kind == OUTPATIENT else "I")
+            history = repository.settlements_of(connection, hospital, kind, number)
+        if not history:
+            raise ContractError("E4002", request.number or request.settlement_number)
+        in_force = [record for record in history if record.settlement.refunded_at is None]
+        current = in_force[0] if in_force else history[0]
+        return settlement_pb2.GetSettlementResponse(
+            settlement=full_record(current),
+            refunded=[full_record(record) for record in history if record is not current])
+
+    def ListMemberSettlements(self, request, context):
+        current_principal().require_role(ROLE_ADMIN, ROLE_INTERNAL)
+        with self.db.reading() as connection:
+            found = repository.member_settlements(connection, request.member_id.strip(), request.year)
+        return settlement_pb2.ListMemberSettlementsResponse(settlements=[full_record(record) for record in found])
+
+    def GetYearTotals(self, request, context):
+        principal = current_principal()
+        if not (principal.has_role(ROLE_ADMIN, ROLE_INTERNAL) and not principal.hospital_code):
+            principal.require_letter("E")
+        if not request.year:
+            raise invalid_argument("year", "the year")
+        with self.db.reading() as connection:
+            totals = repository.year_totals(connection, list(request.member_ids), request.year)
+        zero = repository.Totals(0, repository.ZERO, repository.ZERO)
+        return settlement_pb2.GetYearTotalsResponse(totals=[
+            settlement_pb2.YearTotals(member_id=member_id, outpatient=money(found.outpatient),
+                                      inpatient=money(found.inpatient))
+            for member_id in request.member_ids for found in [totals.get(member_id, zero)]])
+
+
+def _settlement_row(bill: Bill, category: str, result: calculation.Result, policy_id: int,
+                    year_total: Decimal, by: str, settled_at: datetime) -> dict:
+    return {
+        "hospital_code": bill.hospital, "hospital_level": bill.level, "kind": bill.kind,
+        "number": bill.number, "admission_id": bill.admission_id, "card": bill.card,
+        "member_id": bill.member_id, "name": bill.name, "year": bill.year, "category": category,
+        "visit_at": bill.visit_at, "discharged_at": bill.discharged_at, "department": bill.department,
+        "doctor": bill.doctor, "diagnosis": bill.diagnosis, "diagnosis_name": bill.diagnosis_name,
+        "referral": bill.referral, "total": result.total, "self_pay": result.self_pay,
+        "class_self_pay": result.class_self_pay, "eligible": result.eligible,
+        "deductible": result.deductible, "compensation": result.compensation,
+        "personal": result.personal, "year_total_before": year_total,
+        "year_total_after": result.year_total_after, "policy_version_id": policy_id,
+        "explanation": result.explanation, "request_digest": bill.digest, "settled_by": by,
+        "settled_at": settled_at, "refunded_at": None, "refunded_by": ""}
+
+
+def _line_rows(bill: Bill, resolved: list[Resolved], result: calculation.Result) -> list[dict]:
+    return [{
+        "position": position, "line_number": line.line_number, "item_kind": line.item_kind,
+        "item_code": line.item_code, "item_name": line.item_name, "specification": line.specification,
+        "unit": line.unit, "price": line.price, "quantity": line.quantity, "amount": line.amount,
+        "fee_at": line.fee_at, "ncms_code": item.ncms_code if item.mapped else "",
+        "ncms_version_id": item.ncms_version_id, "charge_class": split.charge_class,
+        "self_pay_ratio": split.self_pay_ratio, "price_limit": item.price_limit,
+        "over_limit": split.over_limit, "self_pay": split.self_pay,
+        "class_self_pay": split.class_self_pay, "eligible": split.eligible}
+        for position, (line, item, split) in enumerate(zip(bill.lines, resolved, result.lines, strict=True), 1)]
