@@ -20,7 +20,7 @@ from .services import COMPONENTS, DEMO_HOSPITAL, Component
 pass_context = click.make_pass_decorator(Context)
 
 STARTUP_TIMEOUT = 60.0
-SECRETS = ("master_key", "token_key", "admin_client_secret", "gateway_client_secret")
+SECRETS = ("master_key", "token_key", "admin_client_secret", "gateway_client_secret", "settlement_client_secret")
 
 
 def _healthy(component: Component, address: str) -> bool:

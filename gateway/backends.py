@@ -27,5 +27,9 @@ class Backends(Connections):
         return self.stub("settlement", settlement_pb2_grpc.AdmissionServiceStub)
 
     @property
+    def projections(self) -> settlement_pb2_grpc.ProjectionServiceStub:
+        return self.stub("settlement", settlement_pb2_grpc.ProjectionServiceStub)
+
+    @property
     def reconciliation(self) -> settlement_pb2_grpc.ReconciliationServiceStub:
         return self.stub("settlement", settlement_pb2_grpc.ReconciliationServiceStub)

@@ -23,8 +23,8 @@ from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
-from sqlalchemy import ForeignKey, Integer, String, delete, select
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy import ForeignKey, Integer, String, delete, insert, select
+from sqlalchemy.orm import Mapped, mapped_column
 
 from legacy.tables import BEIJING
 from runtime.db import Database, ScaledDecimal, UTCDateTime, declarative_base
@@ -48,7 +48,6 @@ class InpatientRow(Base):
     diagnosis_name: Mapped[str] = mapped_column(String(200), default="")  # ryzdmc
     status: Mapped[str] = mapped_column(String(1), default=IN_HOSPITAL)  # zyzt
 
-    fees: Mapped[list[FeeRow]] = relationship(order_by="FeeRow.line_number", cascade="all, delete-orphan")
 
 
 class FeeRow(Base):
@@ -68,6 +67,10 @@ class FeeRow(Base):
     fee_time: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)  # fyrq
 
 
+INPATIENTS = InpatientRow.__table__
+FEES = FeeRow.__table__
+
+
 class SqlInpatientSource:
     """InpatientSource over the tables above."""
 
@@ -75,36 +78,36 @@ class SqlInpatientSource:
         self.db = db
 
     def inpatient(self, number: str) -> Inpatient | None:
-        with self.db.read() as session:
-            row = session.get(InpatientRow, number)
+        with self.db.read() as connection:
+            row = connection.execute(select(INPATIENTS).where(INPATIENTS.c.number == number)).first()
             if row is None:
                 return None
-            return Inpatient(
-                number=row.number, card=row.card, member_id=row.member_id, name=row.name,
-                admitted_at=row.admitted_at, department=row.department, diagnosis=row.diagnosis,
-                diagnosis_name=row.diagnosis_name, status=row.status,
-                fees=tuple(FeeLine(f.line_number, f.item_type, f.item_code, f.item_name, f.price, f.quantity,
-                                   f.amount, f.specification, f.unit, f.fee_time) for f in row.fees))
+            fees = connection.execute(select(FEES).where(FEES.c.number == number).order_by(FEES.c.line_number)).all()
+        return Inpatient(
+            number=row.number, card=row.card, member_id=row.member_id, name=row.name,
+            admitted_at=row.admitted_at, department=row.department, diagnosis=row.diagnosis,
+            diagnosis_name=row.diagnosis_name, status=row.status,
+            fees=tuple(FeeLine(f.line_number, f.item_type, f.item_code, f.item_name, f.price, f.quantity,
+                               f.amount, f.specification, f.unit, f.fee_time) for f in fees))
 
 
 def store(db: Database, inpatients: Iterable[Inpatient]) -> int:
     """Add or replace in-patients (with all their fee lines), in one transaction."""
     count = 0
-    with db.write() as session:
+    with db.write() as connection:
         for patient in inpatients:
-            session.execute(delete(FeeRow).where(FeeRow.number == patient.number))
-            existing = session.scalar(select(InpatientRow).where(InpatientRow.number == patient.number))
-            if existing is not None:
-                session.delete(existing)
-                session.flush()
-            session.add(InpatientRow(
+            connection.execute(delete(FEES).where(FEES.c.number == patient.number))
+            connection.execute(delete(INPATIENTS).where(INPATIENTS.c.number == patient.number))
+            connection.execute(insert(INPATIENTS).values(
                 number=patient.number, card=patient.card, member_id=patient.member_id, name=patient.name,
                 admitted_at=patient.admitted_at, department=patient.department, diagnosis=patient.diagnosis,
-                diagnosis_name=patient.diagnosis_name, status=patient.status,
-                fees=[FeeRow(line_number=f.line_number, item_type=f.item_type, item_code=f.item_code,
-                             item_name=f.item_name, specification=f.specification, unit=f.unit, price=f.price,
-                             quantity=f.quantity, amount=f.amount, fee_time=f.fee_time)
-                      for f in patient.fees]))
+                diagnosis_name=patient.diagnosis_name, status=patient.status))
+            if patient.fees:
+                connection.execute(insert(FEES), [
+                    {"number": patient.number, "line_number": f.line_number, "item_type": f.item_type,
+                     "item_code": f.item_code, "item_name": f.item_name, "specification": f.specification,
+                     "unit": f.unit, "price": f.price, "quantity": f.quantity, "amount": f.amount,
+                     "fee_time": f.fee_time} for f in patient.fees])
             count += 1
     return count
 

@@ -39,6 +39,7 @@ PERMISSION_LETTERS = "ABCDEFGHIJ"
 # The built-in service clients, made by identity at start from their configured secrets.
 ADMIN_CLIENT = "ncms-admin"  # the ncms command
 GATEWAY_CLIENT = "ncms-gateway"  # the SOAP services (the gateway, a hospital's own service)
+SETTLEMENT_CLIENT = "ncms-settlement"  # settlement, following the catalog's and enrolment's feeds
 
 
 @dataclass(frozen=True)
@@ -257,3 +258,12 @@ class TokenVerifier:
 def bearer(token: str) -> tuple[tuple[str, str]]:
     """gRPC metadata carrying ``token``."""
     return (("authorization", f"Bearer {token}"),)
+
+
+def require_centre_system() -> Principal:
+    """The caller acts for the NCMS centre: an administrator, or an internal client not
+    bound to a hospital (e.g. another service of the suite)."""
+    principal = current_principal()
+    if principal.hospital_code or not principal.has_role(ROLE_ADMIN, ROLE_INTERNAL):
+        raise permission_denied(f"{principal.subject} does not act for the NCMS centre")
+    return principal

@@ -1,7 +1,7 @@
 """The database of one service: engine, transactions, migrations.
 
-Functions that touch data receive a ``Session`` and never commit; the service frames
-one transaction per request with ``db.read()`` or ``db.write()``.
+Functions that touch data receive a SQLAlchemy Core ``Connection`` and never commit;
+the service frames one transaction per request with ``db.read()`` or ``db.write()``.
 
 SQLite (the embedded default) allows one writer at a time. A write transaction
 therefore starts with ``BEGIN IMMEDIATE``: it takes the write lock up front and waits
@@ -14,11 +14,9 @@ locks (``SELECT ... FOR UPDATE``), which SQLite's single writer already implies.
 from __future__ import annotations
 
 import contextlib
-import functools
 import importlib.resources
-import re
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -27,7 +25,6 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from opentelemetry.trace import SpanKind
 from sqlalchemy import (
     BigInteger,
     Connection,
@@ -41,11 +38,9 @@ from sqlalchemy import (
     event,
     text,
 )
-from sqlalchemy.engine import Dialect
-from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
+from sqlalchemy.orm import DeclarativeBase
 from sqlalchemy.pool import StaticPool
 
-from . import telemetry
 from .deadline import ensure_caller_waiting
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
@@ -115,7 +110,8 @@ def _configure_sqlite(engine: Engine) -> None:
 
 
 class Database:
-    """One service's database: ``read()`` and ``write()`` transactions."""
+    """One service's database: ``read()`` and ``write()`` transactions on SQLAlchemy Core
+    connections (statements built once reuse their compiled form)."""
 
     def __init__(self, url: str, *, pool_size: int = 10) -> None:
         self.url = normalise_url(url)
@@ -123,8 +119,6 @@ class Database:
         self.dialect = self.engine.dialect.name
         self._write_engine = (self.engine.execution_options(sqlite_begin="IMMEDIATE")
                               if self.dialect == "sqlite" else self.engine)
-        self._reader = sessionmaker(self.engine, expire_on_commit=False)
-        self._writer = sessionmaker(self._write_engine, expire_on_commit=False)
         # SQLite has one writer. Threads of this process queue here, in order, instead of
         # in SQLite's busy handler, which sleeps in growing steps (up to 100 ms) and
         # would turn a short wait into a long one.
@@ -135,203 +129,24 @@ class Database:
         return self.dialect == "sqlite"
 
     @contextlib.contextmanager
-    def reading(self) -> Iterator[Connection]:
-        """A read-only transaction on a Core connection, rolled back when the block ends."""
+    def read(self) -> Iterator[Connection]:
+        """A read-only transaction, rolled back when the block ends."""
         with self.engine.connect() as connection:
             yield connection
 
     @contextlib.contextmanager
-    def writing(self, *, check_caller: bool = True) -> Iterator[Connection]:
-        """A write transaction on a Core connection (BEGIN IMMEDIATE on SQLite): committed
-        when the block ends, rolled back on error, and rolled back (E9001) when the gRPC
-        caller has given up meanwhile (unless ``check_caller`` is off: work done for
-        more than the current caller)."""
+    def write(self, *, check_caller: bool = True) -> Iterator[Connection]:
+        """A write transaction (BEGIN IMMEDIATE on SQLite): committed when the block ends,
+        rolled back on error, and rolled back (E9001) when the gRPC caller has given up
+        meanwhile (unless ``check_caller`` is off: work done for more than the current
+        caller)."""
         with self._write_lock, self._write_engine.begin() as connection:
             yield connection
             if check_caller:
                 ensure_caller_waiting()
 
-    @contextlib.contextmanager
-    def read(self) -> Iterator[Session]:
-        """A read-only transaction, rolled back when the block ends.
-
-        Objects read stay usable after the block (closing detaches, it does not expire).
-        """
-        with self._reader() as session:
-            yield session
-
-    @contextlib.contextmanager
-    def connect(self) -> Iterator[Connection]:
-        """A Core connection for a hot read path (no ORM); rolled back when the block ends."""
-        with self.engine.connect() as connection:
-            yield connection
-
-    @contextlib.contextmanager
-    def write_connection(self) -> Iterator[Connection]:
-        """A Core write transaction (BEGIN IMMEDIATE on SQLite); committed at the end,
-        unless the gRPC caller has given up meanwhile (then rolled back, E9001)."""
-        with self._write_lock, self._write_engine.begin() as connection:
-            yield connection
-            ensure_caller_waiting()
-
-    @contextlib.contextmanager
-    def write(self) -> Iterator[Session]:
-        """A write transaction: committed when the block ends, rolled back on error, and
-        rolled back (E9001) when the gRPC caller has given up meanwhile."""
-        with self._write_lock, self._writer() as session, session.begin():
-            yield session
-            session.flush()
-            ensure_caller_waiting()
-
-    @contextlib.contextmanager
-    def raw(self, *, write: bool = False, single_statement: bool = False) -> Iterator[RawConnection]:
-        """A pooled DBAPI connection for a per-request hot path, bypassing the ORM.
-
-        In a threaded gRPC server each SQLAlchemy Connection costs several hundred
-        microseconds of lock and event handling per request; a statement on the raw
-        connection costs a few dozen. Use it only where a path runs on every call
-        (authentication, the audit log) and keep the SQL in the module that owns it.
-        Committed at the end when ``write``; rolled back otherwise or on error. A
-        ``single_statement`` write on SQLite runs as its own implicit transaction
-        (one statement instead of three; the driver is in autocommit mode).
-        """
-        lock = self._write_lock if write else contextlib.nullcontext()
-        with lock:
-            connection = self.engine.raw_connection()
-            cursor = connection.cursor()
-            try:
-                implicit = self.is_sqlite and single_statement
-                if self.is_sqlite and not implicit:  # the driver autocommits: be explicit
-                    cursor.execute("BEGIN IMMEDIATE" if write else "BEGIN")
-                yield RawConnection(cursor, self.engine.dialect)
-                if not implicit:
-                    self._end(connection, cursor, commit=write)
-            except BaseException:
-                with contextlib.suppress(Exception):
-                    self._end(connection, cursor, commit=False)
-                raise
-            finally:
-                cursor.close()
-                connection.close()
-
-    @contextlib.contextmanager
-    def raw_in(self, session: Session) -> Iterator[RawConnection]:
-        """The hot statements of a ``write()`` block, on its own transaction but without
-        the ORM's cost per statement (see ``raw``); the block still commits or rolls back."""
-        cursor = session.connection().connection.cursor()
-        try:
-            yield RawConnection(cursor, self.engine.dialect)
-        finally:
-            cursor.close()
-
-    def _end(self, connection, cursor, *, commit: bool) -> None:
-        if self.is_sqlite:
-            cursor.execute("COMMIT" if commit else "ROLLBACK")
-        elif commit:
-            connection.commit()
-        else:
-            connection.rollback()
-
     def dispose(self) -> None:
         self.engine.dispose()
-
-
-_NAMED_PARAMETER = re.compile(r"(?<![:\w]):(\w+)")
-
-
-class RawConnection:
-    """A DBAPI cursor with ``:name`` parameters on every backend and UTC times."""
-
-    def __init__(self, cursor, dialect: Dialect) -> None:
-        self.cursor = cursor
-        self.dialect = dialect
-        self.is_sqlite = dialect.name == "sqlite"
-
-    def bind(self, table: Table, values: dict) -> dict:
-        """``values`` of ``table``'s columns as SQLAlchemy would send them: converted by
-        the columns' types (exact decimals, UTC times), so that rows written here read
-        back through the models exactly like rows the ORM wrote."""
-        processors = _bind_processors(table, self.dialect)
-        return {name: value if value is None or processors.get(name) is None else processors[name](value)
-                for name, value in values.items()}
-
-    def sql(self, text: str) -> str:
-        return text if self.is_sqlite else _pyformat(text)
-
-    def execute(self, text: str, parameters: dict | None = None):
-        with _span(text, self.is_sqlite):
-            self.cursor.execute(self.sql(text), parameters or {})
-        return self.cursor
-
-    def executemany(self, text: str, rows: list[dict]) -> None:
-        with _span(text, self.is_sqlite):
-            self.cursor.executemany(self.sql(text), rows)
-
-    def insert(self, table: Table, rows: list[dict], *, skip_existing: bool = False) -> None:
-        """INSERT ``rows`` (each with the same columns) into ``table``, converted by
-        ``bind``; ``skip_existing``: a row that would violate a unique key is left out."""
-        if rows:
-            text = _insert_text(table.name, tuple(rows[0])) + (" ON CONFLICT DO NOTHING" if skip_existing else "")
-            self.executemany(text, [self.bind(table, row) for row in rows])
-
-    def insert_returning(self, table: Table, values: dict, column: str):
-        """INSERT one row into ``table``; its value of ``column`` (e.g. a generated id)."""
-        return self.execute(f"{_insert_text(table.name, tuple(values))} RETURNING {column}",
-                            self.bind(table, values)).fetchone()[0]
-
-    def time_parameter(self, value: datetime) -> datetime | str:
-        return time_parameter(value, sqlite=self.is_sqlite)
-
-    def decimal_value(self, value, places: int) -> Decimal | None:
-        """A ScaledDecimal column read raw, as an exact Decimal."""
-        if value is None:
-            return None
-        quantum = Decimal(1).scaleb(-places)
-        if self.is_sqlite:
-            return (Decimal(int(value)) / (Decimal(10) ** places)).quantize(quantum)
-        return Decimal(value).quantize(quantum)
-
-    @staticmethod
-    def time_value(value) -> datetime | None:
-        """A UTCDateTime column read raw, as an aware UTC datetime."""
-        if value is None:
-            return None
-        if isinstance(value, str):
-            value = datetime.fromisoformat(value)
-        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
-
-
-def time_parameter(value: datetime, *, sqlite: bool) -> datetime | str:
-    """A UTC time as UTCDateTime stores it, for SQL written by hand."""
-    if sqlite:
-        return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
-    return value
-
-
-def _span(text: str, is_sqlite: bool):
-    """A database span like SQLAlchemy's (statement text only, never values)."""
-    if not telemetry.enabled():
-        return contextlib.nullcontext()
-    statement = " ".join(text.split())
-    return telemetry.tracer(__name__).start_as_current_span(
-        statement.split(" ", 1)[0].upper(), kind=SpanKind.CLIENT,
-        attributes={"db.system": "sqlite" if is_sqlite else "postgresql", "db.statement": statement})
-
-
-@functools.lru_cache(maxsize=64)
-def _bind_processors(table: Table, dialect: Dialect) -> dict[str, Callable | None]:
-    return {column.name: column.type.dialect_impl(dialect).bind_processor(dialect) for column in table.columns}
-
-
-@functools.lru_cache(maxsize=64)
-def _insert_text(table: str, columns: tuple[str, ...]) -> str:
-    return (f"INSERT INTO {table} ({', '.join(columns)}) "  # noqa: S608 (names from the models)
-            f"VALUES ({', '.join(':' + column for column in columns)})")
-
-
-@functools.lru_cache(maxsize=256)
-def _pyformat(text: str) -> str:
-    return _NAMED_PARAMETER.sub(r"%(\1)s", text)
 
 
 # --- migrations ---------------------------------------------------------------------
@@ -443,6 +258,10 @@ class ScaledDecimal(TypeDecorator):
         self._quantum = Decimal(1).scaleb(-places)
         self._factor = Decimal(10) ** places
 
+    def __repr__(self) -> str:
+        # As migrations write it: the places matter (NUMERIC(18, 4) on PostgreSQL).
+        return f"ScaledDecimal({self.places}, precision={self.precision})"
+
     def load_dialect_impl(self, dialect):
         if dialect.name == "sqlite":
             return dialect.type_descriptor(BigInteger())
@@ -487,3 +306,18 @@ def insert_ignoring_conflicts(connection: Connection, table: Table, rows: list[d
 
     dialect = postgresql if connection.dialect.name == "postgresql" else sqlite
     connection.execute(dialect.insert(table).on_conflict_do_nothing(), rows)
+
+
+def upsert(connection: Connection, table: Table, rows: list[dict], keys: tuple[str, ...]) -> None:
+    """INSERT ``rows``, or UPDATE the row with the same ``keys`` (ON CONFLICT DO UPDATE on
+    both backends). No two rows may have the same keys (one statement may not change a
+    row twice)."""
+    if not rows:
+        return
+    from sqlalchemy.dialects import postgresql, sqlite
+
+    dialect = postgresql if connection.dialect.name == "postgresql" else sqlite
+    statement = dialect.insert(table)
+    changing = [name for name in rows[0] if name not in keys]
+    connection.execute(statement.on_conflict_do_update(
+        index_elements=list(keys), set_={name: statement.excluded[name] for name in changing}), rows)

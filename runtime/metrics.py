@@ -19,7 +19,7 @@ from __future__ import annotations
 import logging
 import os
 
-from prometheus_client import CollectorRegistry, Counter, Histogram, start_http_server
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, start_http_server
 
 log = logging.getLogger(__name__)
 
@@ -46,6 +46,13 @@ COMPENSATION_YUAN = Counter("ncms_compensation_yuan", "Compensation (bcje) the f
 REFUNDS = Counter("ncms_refunds_total", "Settlements refunded", ["hospital", "kind"])
 REFUNDED_YUAN = Counter("ncms_refunded_compensation_yuan", "Compensation taken back by refunds, yuan",
                         ["hospital", "kind"])
+
+PROJECTION_LAG_SEQUENCES = Gauge("ncms_projection_lag_sequences",
+                                 "Changes of the owner's feed not yet applied to this service's copy, by source",
+                                 ["source"], multiprocess_mode="max")
+PROJECTION_LAG_SECONDS = Gauge("ncms_projection_lag_seconds",
+                               "How old the newest applied change is while changes are waiting (0 when in "
+                               "sync), by source", ["source"], multiprocess_mode="max")
 
 _serving = False
 

@@ -33,12 +33,12 @@ def open_database(settings: Settings, service: str, migrations_package: str) -> 
 
 
 def serve_with_identity_tokens(settings: Settings, service: str, listen: str | None,
-                               bindings: list[ServiceBinding]) -> RunningServer:
+                               bindings: list[ServiceBinding], *, serving: bool = True) -> RunningServer:
     """The server of a service whose callers present tokens signed by identity (checked
     with identity's published keys); the channel to identity closes with the server."""
     verifier, identity_channel = remote_token_verifier(settings.identity_address)
     running = create_server(bindings, listen or settings.listen_address_of(service), verifier=verifier,
-                            max_workers=settings.grpc_max_workers)
+                            max_workers=settings.grpc_max_workers, serving=serving)
     running.on_stop(identity_channel.close)
     return running
 

@@ -82,6 +82,12 @@ class Settings(BaseSettings):
     policy_default_fallback: bool = True
     # Supervision: the rules file (default: the shipped rules.yaml).
     supervision_rules: Path | None = None
+    # How long the catalog and enrolment keep their changes for readers that catch up
+    # (a reader further behind lists the whole state again).
+    feed_retention_hours: float = Field(168.0, gt=0)
+    # How long a catalog upload (ypmljk, zlmljk) waits for settlement to apply it, so
+    # that the next bill is priced with it.
+    projection_wait_seconds: float = Field(3.0, ge=0)
 
     # Gateway (the legacy SOAP front door).
     # The address hospitals use, published as the WSDL's soap:address (behind a proxy
@@ -116,6 +122,9 @@ class Settings(BaseSettings):
     admin_client_secret_file: Path | None = None
     gateway_client_secret: SecretStr | None = None
     gateway_client_secret_file: Path | None = None
+    # Settlement's own credentials, for following the catalog's and enrolment's feeds.
+    settlement_client_secret: SecretStr | None = None
+    settlement_client_secret_file: Path | None = None
 
     @property
     def production(self) -> bool:

@@ -53,7 +53,9 @@ def ncms(suite, *args: str) -> subprocess.CompletedProcess:
 
 @pytest.fixture
 def suite(identity):
-    identity.start("catalog")
+    # Settlement confirms each upload (its copy of the catalog prices the next bill).
+    for service in ("catalog", "enrollment", "settlement"):
+        identity.start(service)
     return identity
 
 

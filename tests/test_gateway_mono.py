@@ -60,7 +60,8 @@ def test_catalog_from_dotnet(identity, mono_client, tmp_path):
     from ncms.catalog.v1 import catalog_pb2
     from tests.test_catalog import NCMS_DRUGS, NCMS_SERVICES, ncms, write_csv
 
-    identity.start("catalog")
+    for service in ("catalog", "enrollment", "settlement"):
+        identity.start(service)
     key = new_hospital(identity.admin)
     new_user(identity.admin, permissions="ABCDEFGHIJ")
     for kind, rows in (("drug", NCMS_DRUGS), ("service", NCMS_SERVICES)):

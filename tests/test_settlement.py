@@ -198,12 +198,17 @@ def test_preview_records_nothing(world):
     assert count_settlements(world) == 0
 
 
-def test_a_dependency_down_records_nothing(world):
+def test_with_catalog_and_enrollment_down_known_bills_settle_and_others_record_nothing(world):
+    """Settlement prices from its own copies: the owners being down stops only what the
+    copies do not know."""
     his = world.his()
     world.suite.servers.pop("catalog").stop(grace=0)
-    answer = settle(his, "MZ030", [AMOXICILLIN])
-    assert answer.dataset() is None and answer.error_info()[0] == "E9001"
-    assert count_settlements(world) == 0
+    world.suite.servers.pop("enrollment").stop(grace=0)
+    known = settle(his, "MZ030", [AMOXICILLIN])
+    assert known.error_info() is None and rows(known, "mzjsjg")[0]["bcje"] == "12.50"
+    unknown_item = settle(his, "MZ031", [line(1, "1", "YP7777", "新到药品", "1.00", "1", "1.00")])
+    assert unknown_item.dataset() is None and unknown_item.error_info()[0] == "E9001"
+    assert count_settlements(world) == 1
 
 
 # --- inpatient ------------------------------------------------------------------------------

@@ -17,6 +17,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
+from runtime.change_feed import outbox_tables
 from runtime.clock import utcnow
 from runtime.db import ScaledDecimal, UTCDateTime, declarative_base
 
@@ -115,3 +116,7 @@ class HospitalItemEvent(Base):
     ncms_code: Mapped[str | None] = mapped_column(String(50), nullable=True)
     mapping_source: Mapped[str] = mapped_column(String(16), default="none")
     actor: Mapped[str] = mapped_column(String(120), default="")
+
+
+# The change feed (runtime.change_feed): what a bill depends on, for settlement's copy.
+FEED_CHANGES, FEED_SEQUENCES = outbox_tables(Base.metadata)

@@ -10,14 +10,11 @@ decides its personal data; each (member, year) may appear once.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 
-from sqlalchemy import text
-from sqlalchemy.orm import Session
-
-from runtime.db import time_parameter
+from sqlalchemy import Connection, Row, text
 
 STAGING_COLUMNS = ("line", "card", "member_id", "name", "sex", "birth_date", "id_number", "relation",
                    "head_name", "address", "region_code", "year", "status", "category")
@@ -52,12 +49,12 @@ def _differs(target: str, source: str, fields: Sequence[str]) -> str:
 
 
 class Importer:
-    def __init__(self, session: Session) -> None:
-        self.session = session
-        self.postgres = session.bind.dialect.name == "postgresql"
+    def __init__(self, connection: Connection) -> None:
+        self.connection = connection
+        self.postgres = connection.dialect.name == "postgresql"
 
     def _sql(self, statement: str, **params):
-        return self.session.execute(text(statement), params)
+        return self.connection.execute(text(statement), params)
 
     def create_staging(self) -> None:
         # PostgreSQL drops these tables at commit; SQLite keeps them with the (pooled)
@@ -73,7 +70,7 @@ class Importer:
     def add(self, rows: list[tuple]) -> None:
         if not rows:
             return
-        driver = self.session.connection().connection.driver_connection
+        driver = self.connection.connection.driver_connection
         columns = ", ".join(STAGING_COLUMNS)
         if self.postgres:
             with driver.cursor() as cursor, cursor.copy(f"COPY staging ({columns}) FROM STDIN") as copy:
@@ -101,9 +98,13 @@ class Importer:
             SELECT 1 FROM staging t WHERE t.member_id = staging.member_id
             AND t.year = staging.year AND t.line < staging.line)""").rowcount
 
-    def merge(self, now: datetime) -> Counts:
+    def merge(self, now: datetime, changed: Callable[[Iterator[Row], Iterator[Row]], None]) -> Counts:
+        """Merge the staged rows; ``changed(members, enrollments)`` is given, before the
+        temporary tables go, the members whose card or name the merge set or changed and
+        the enrolment years it set or changed (for the change feed), as batches of rows."""
         postgres = self.postgres
-        at = time_parameter(now, sqlite=not postgres)
+        # SQLite keeps times as text, in the form the UTCDateTime column type writes.
+        at = now if postgres else now.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
         for name, key, fields in (("staged_members", "member_id", ("member_id", *MEMBER_FIELDS)),
                                   ("staged_households", "card", ("card", *HOUSEHOLD_FIELDS))):
             columns = ", ".join(fields)
@@ -127,16 +128,34 @@ class Importer:
             JOIN staged_members sm ON sm.member_id = s.member_id
             WHERE NOT ({_differs('e', 's', ENROLLMENT_FIELDS)})
               AND NOT ({_differs('m', 'sm', MEMBER_FIELDS)})""")
+        # What settlement's copy needs to hear of, read before the merge changes it.
+        self._sql(f"""CREATE TEMPORARY TABLE changed_members{' ON COMMIT DROP' if postgres else ''} AS
+            SELECT s.member_id, s.card, s.name FROM staged_members s
+            LEFT OUTER JOIN members m ON m.member_id = s.member_id
+            WHERE m.member_id IS NULL OR {_differs('m', 's', ('card', 'name'))}""")
+        self._sql(f"""CREATE TEMPORARY TABLE changed_enrollments{' ON COMMIT DROP' if postgres else ''} AS
+            SELECT s.member_id, s.year, s.status, s.category FROM staging s
+            LEFT OUTER JOIN enrollments e ON e.member_id = s.member_id AND e.year = s.year
+            WHERE e.member_id IS NULL OR {_differs('e', 's', ENROLLMENT_FIELDS)}""")
         self._upsert("households", "card", HOUSEHOLD_FIELDS, "staged_households", at)
         self._upsert("members", "member_id", MEMBER_FIELDS, "staged_members", at)
         self._upsert("enrollments", "member_id, year", ENROLLMENT_FIELDS,
                      "(SELECT member_id, year, status, category FROM staging) AS s", at, alias="")
+        changed(self._batches("SELECT member_id, card, name FROM changed_members ORDER BY member_id"),
+                self._batches("SELECT member_id, year, status, category FROM changed_enrollments "
+                              "ORDER BY member_id, year"))
         self._drop_staging()
         return counts
 
+    def _batches(self, query: str, size: int = 10_000) -> Iterator[list[Row]]:
+        result = self.connection.execute(text(query))
+        while batch := result.fetchmany(size):
+            yield batch
+
     def _drop_staging(self) -> None:
         if not self.postgres:
-            for table in ("staging", "staged_members", "staged_households"):
+            for table in ("staging", "staged_members", "staged_households", "changed_members",
+                          "changed_enrollments"):
                 self._sql(f"DROP TABLE IF EXISTS temp.{table}")
 
     def _count(self, source: str) -> int:

@@ -8,6 +8,7 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, Index, Integer, PrimaryKeyConstraint, String
 from sqlalchemy.orm import Mapped, mapped_column
 
+from runtime.change_feed import outbox_tables
 from runtime.clock import utcnow
 from runtime.db import UTCDateTime, declarative_base
 
@@ -48,3 +49,7 @@ class Enrollment(Base):
     status: Mapped[str] = mapped_column(String(1))  # cbzt: 1 正常, 0 停止
     category: Mapped[str] = mapped_column(String(1))  # rylb: 1 普通, 2 五保, 3 低保, 4 优抚
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+# The change feed (runtime.change_feed): who a member is and their years, for settlement's copy.
+FEED_CHANGES, FEED_SEQUENCES = outbox_tables(Base.metadata)

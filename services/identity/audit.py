@@ -124,7 +124,7 @@ class AuditLog:
 
     def _write(self, events: list[Event]) -> None:
         # Not bound to one caller's deadline: the batch carries other callers' events.
-        with self._db.writing(check_caller=False) as connection:
+        with self._db.write(check_caller=False) as connection:
             if not self._db.is_sqlite:
                 # Written to the database's WAL before the caller is answered, but not
                 # fsynced per batch: an identity crash loses nothing; a crash of the

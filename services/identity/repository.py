@@ -1,5 +1,5 @@
 """Queries on identity's tables, as SQLAlchemy Core statements on a connection that
-the caller's transaction owns (``Database.reading()`` / ``writing()``); nothing here
+the caller's transaction owns (``Database.read()`` / ``write()``); nothing here
 commits. Rows come back as ``Row`` objects (``row.name``)."""
 
 from __future__ import annotations

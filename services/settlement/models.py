@@ -23,6 +23,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from runtime.clock import utcnow
 from runtime.db import ScaledDecimal, UTCDateTime, declarative_base
+from runtime.projection import cursor_table
 
 Base = declarative_base()
 _ID = BigInteger().with_variant(Integer, "sqlite")
@@ -190,3 +191,58 @@ class Reconciliation(Base):
     ncms_total: Mapped[Decimal] = mapped_column(ScaledDecimal(2))  # nhbcje
     agreed: Mapped[bool] = mapped_column(Boolean)  # jg
     differences: Mapped[str] = mapped_column(Text, default="[]")  # JSON list of reconciliation.Difference
+
+
+# --- projections: settlement's own copies of the owners' facts (runtime.projection) --------
+
+class ProjectedNcmsItem(Base):
+    """The current version of an NCMS catalog item, as the catalog's feed said."""
+
+    __tablename__ = "projected_ncms_items"
+
+    kind: Mapped[str] = mapped_column(String(8), primary_key=True)  # drug, service
+    code: Mapped[str] = mapped_column(String(50), primary_key=True)
+    version_id: Mapped[int] = mapped_column(BigInteger)
+    charge_class: Mapped[str] = mapped_column(String(1))  # A, B, C
+    self_pay_ratio: Mapped[Decimal | None] = mapped_column(ScaledDecimal(4), nullable=True)
+    price_limit: Mapped[Decimal | None] = mapped_column(ScaledDecimal(4), nullable=True)
+    generation: Mapped[int] = mapped_column(Integer)
+
+
+class ProjectedHospitalItem(Base):
+    """A hospital item and its mapping, as the catalog's feed said."""
+
+    __tablename__ = "projected_hospital_items"
+
+    hospital_code: Mapped[str] = mapped_column(String(32), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(8), primary_key=True)
+    code: Mapped[str] = mapped_column(String(50), primary_key=True)
+    deleted: Mapped[bool] = mapped_column(Boolean)
+    ncms_code: Mapped[str] = mapped_column(String(50))  # "": unmapped
+    generation: Mapped[int] = mapped_column(Integer)
+
+
+class ProjectedMember(Base):
+    """Who a member is (card, name), as enrolment's feed said."""
+
+    __tablename__ = "projected_members"
+
+    member_id: Mapped[str] = mapped_column(String(30), primary_key=True)
+    card: Mapped[str] = mapped_column(String(30))
+    name: Mapped[str] = mapped_column(String(50))
+    generation: Mapped[int] = mapped_column(Integer)
+
+
+class ProjectedEnrollment(Base):
+    """A member's enrolment in a year, as enrolment's feed said."""
+
+    __tablename__ = "projected_enrollments"
+
+    member_id: Mapped[str] = mapped_column(String(30), primary_key=True)
+    year: Mapped[int] = mapped_column(Integer, primary_key=True)
+    active: Mapped[bool] = mapped_column(Boolean)  # enrolled and not stopped
+    category: Mapped[str] = mapped_column(String(16))  # calculation.ORDINARY, ...
+    generation: Mapped[int] = mapped_column(Integer)
+
+
+PROJECTION_CURSORS = cursor_table(Base.metadata)

@@ -1,5 +1,5 @@
 """Queries on the settlement's tables, as SQLAlchemy Core statements on a connection
-that the caller's transaction owns (``Database.reading()`` / ``writing()``); nothing
+that the caller's transaction owns (``Database.read()`` / ``write()``); nothing
 here commits. Statements are built once at import, so each execution reuses its
 compiled form."""
 

@@ -18,6 +18,26 @@ from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanE
 from runtime import telemetry
 
 
+def complete_trace(exporter, timeout: float = 30.0):
+    """The newest SOAP call's root span and its trace, once every span of it has ended:
+    the root, and a SERVER span under each CLIENT span (servers end theirs after they
+    answer, so a span may still arrive after the answer has)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        spans = exporter.get_finished_spans()
+        roots = [s for s in spans if s.name == "SOAP mzjsjk"]
+        if roots:
+            root = max(roots, key=lambda s: s.start_time)
+            trace = [s for s in spans if s.context.trace_id == root.context.trace_id]
+            servers = {s.parent.span_id for s in trace if s.kind.name == "SERVER" and s.parent}
+            if all(s.context.span_id in servers for s in trace if s.kind.name == "CLIENT"
+                   and not s.attributes.get("db.system")):
+                return root, trace
+        if time.monotonic() > deadline:
+            raise AssertionError(f"the trace did not complete: {[s.name for s in spans]}")
+        time.sleep(0.01)
+
+
 def main(workdir: Path, backend: str) -> None:
     exporter = InMemorySpanExporter()
     telemetry.setup("suite", processors=[SimpleSpanProcessor(exporter)])  # before any engine or channel
@@ -36,14 +56,10 @@ def main(workdir: Path, backend: str) -> None:
         his = Legacy(world.url, world.key)
         # warm: tokens issued, keys fetched, statements prepared
         his.call("mzjsjk", **outpatient_call("WARM1", [line(1, "1", "YP0001", "阿莫西林胶囊", "12.50", "2", "25.00")]))
-        time.sleep(0.2)
-        exporter.clear()
         answer = his.call("mzjsjk", **outpatient_call(
             "TRACED1", [line(1, "1", "YP0001", "阿莫西林胶囊", "12.50", "2", "25.00")]))
         assert answer.rows("mzjsjg")[0]["jsbh"], answer.document
-        time.sleep(0.2)
-        spans = exporter.get_finished_spans()
-        root = next(s for s in spans if s.name == "SOAP mzjsjk")
+        root, spans = complete_trace(exporter)
         for span in spans:
             if span.context.trace_id != root.context.trace_id:
                 continue

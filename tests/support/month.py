@@ -133,14 +133,13 @@ class Writer:
 
     def __init__(self, db: Database) -> None:
         self.db = db
-        with db.write() as session:
-            policy = session.scalars(select(PolicyVersion).where(PolicyVersion.year == 0)).first()
-            if policy is None:
-                policy = PolicyVersion(year=0, digest="generated", source="tests", content="{}")
-                session.add(policy)
-                session.flush()
-            self.policy_id = policy.id
-            self.next_id = (session.scalar(select(Settlement.id).order_by(Settlement.id.desc()).limit(1)) or 0) + 1
+        with db.write() as connection:
+            policy_id = connection.scalar(select(PolicyVersion.id).where(PolicyVersion.year == 0))
+            if policy_id is None:
+                policy_id = connection.execute(insert(PolicyVersion).values(
+                    year=0, digest="generated", source="tests", content="{}").returning(PolicyVersion.id)).scalar_one()
+            self.policy_id = policy_id
+            self.next_id = (connection.scalar(select(Settlement.id).order_by(Settlement.id.desc()).limit(1)) or 0) + 1
 
     def write(self, bills: list[Bill]) -> None:
         settlements, lines = [], []
@@ -153,7 +152,7 @@ class Writer:
                 "id": sid, "settlement_number": bill.settlement_number, "hospital_code": bill.hospital_code,
                 "hospital_level": bill.hospital_level, "kind": bill.kind, "number": bill.number,
                 "admission_id": None, "card": bill.member_id[:14], "member_id": bill.member_id, "name": "参合人",
-                "year": bill.visit_at.year, "category": "1", "visit_at": bill.visit_at,
+                "year": bill.visit_at.year, "category": "ordinary", "visit_at": bill.visit_at,
                 "discharged_at": bill.discharged_at, "department": "", "doctor": "", "diagnosis": "J06.900",
                 "diagnosis_name": "", "referral": False, "total": bill.total, "self_pay": Decimal("0.00"),
                 "class_self_pay": Decimal("0.00"), "eligible": bill.total, "deductible": Decimal("0.00"),
@@ -175,9 +174,9 @@ class Writer:
         if self.db.dialect == "postgresql":
             self._copy(settlements, lines)
             return
-        with self.db.write() as session:
-            session.execute(insert(Settlement), settlements)
-            session.execute(insert(SettlementLine), lines)
+        with self.db.write() as connection:
+            connection.execute(insert(Settlement), settlements)
+            connection.execute(insert(SettlementLine), lines)
 
     def _copy(self, settlements: list[dict], lines: list[dict]) -> None:
         """PostgreSQL's bulk path, for a province's month."""
@@ -197,7 +196,8 @@ class Writer:
 
     def admit(self, hospital: str, number: str, member_id: str, admitted_at: datetime) -> None:
         """An admission still in hospital (registered, never settled)."""
-        with self.db.write() as session:
-            session.add(Admission(hospital_code=hospital, number=number, card=member_id[:14], member_id=member_id,
-                                  name="参合人", admitted_at=admitted_at, diagnosis="J18.900",
-                                  request_digest="generated", registered_by="generated"))
+        with self.db.write() as connection:
+            connection.execute(insert(Admission).values(
+                hospital_code=hospital, number=number, card=member_id[:14], member_id=member_id, name="参合人",
+                admitted_at=admitted_at, diagnosis="J18.900", request_digest="generated",
+                registered_by="generated"))

@@ -27,6 +27,7 @@ BUILDERS = {"identity": identity_server.build, "catalog": catalog_server.build,
 
 ADMIN_SECRET = "test-admin-client-secret-0123456789abcdef"
 GATEWAY_SECRET = "test-gateway-client-secret-0123456789abcdef"
+SETTLEMENT_SECRET = "test-settlement-client-secret-0123456789abcdef"
 
 
 def base_settings(data_dir, **overrides) -> Settings:
@@ -35,6 +36,7 @@ def base_settings(data_dir, **overrides) -> Settings:
         master_key="test-master-key-0123456789-abcdefghijklmnop",
         token_key="test-token-key-0123456789-abcdefghijklmnop",
         admin_client_secret=ADMIN_SECRET, gateway_client_secret=GATEWAY_SECRET,
+        settlement_client_secret=SETTLEMENT_SECRET,
         grpc_max_workers=16, log_level="WARNING",
     )
     values.update(overrides)

@@ -11,7 +11,7 @@ from decimal import Decimal
 
 from ncms.catalog.v1 import catalog_pb2, catalog_pb2_grpc
 from ncms.enrollment.v1 import enrollment_pb2, enrollment_pb2_grpc
-from ncms.settlement.v1 import settlement_pb2_grpc
+from ncms.settlement.v1 import settlement_pb2, settlement_pb2_grpc
 from runtime.clients import PackageStubs
 from services.enrollment.records import COLUMNS
 from tests.support import people
@@ -76,10 +76,10 @@ def build(suite, *, level: int = 2, gateway_overrides: dict | None = None) -> Wo
                                                                       row, strict=True)))
             for i, row in enumerate(rows)])]))
     for kind, rows in ((catalog_pb2.ITEM_KIND_DRUG, HOSPITAL_DRUGS), (catalog_pb2.ITEM_KIND_SERVICE, HOSPITAL_SERVICES)):
-        catalog.ApplyHospitalCatalog(catalog_pb2.ApplyHospitalCatalogRequest(
+        catalog_sequence = catalog.ApplyHospitalCatalog(catalog_pb2.ApplyHospitalCatalogRequest(
             hospital_code=HOSPITAL, kind=kind, changes=[catalog_pb2.HospitalItemChange(
                 row_number=i + 1, operation=catalog_pb2.CHANGE_OPERATION_UPSERT, code=code, name=name,
-                price=price, proposed_ncms_code=proposed) for i, (code, name, price, proposed) in enumerate(rows)]))
+                price=price, proposed_ncms_code=proposed) for i, (code, name, price, proposed) in enumerate(rows)])).sequence
     enrollment = suite.stub("enrollment", enrollment_pb2_grpc.EnrollmentServiceStub)
     household = [
         people.row(CARD, MEMBER, "张三", YEAR),
@@ -87,9 +87,22 @@ def build(suite, *, level: int = 2, gateway_overrides: dict | None = None) -> Wo
         people.row(CARD, CHILD, "张小明", YEAR, status="0", birth="2001-09-09", relation="子"),
         people.row(CARD, CHILD, "张小明", YEAR - 1, birth="2001-09-09", relation="子"),
     ]
-    enrollment.ImportEnrollment(iter([enrollment_pb2.ImportEnrollmentRequest(csv_chunk=_csv(household, COLUMNS))]))
+    enrollment_sequence = enrollment.ImportEnrollment(iter([enrollment_pb2.ImportEnrollmentRequest(
+        csv_chunk=_csv(household, COLUMNS))])).sequence
+    # Settlement's copies have taken all of it in: bills are priced from them.
+    wait_for_projections(suite, catalog=catalog_sequence, enrollment=enrollment_sequence)
     url = suite.start_gateway(**(gateway_overrides or {}))
     return World(suite, key, url)
+
+
+def wait_for_projections(suite, *, catalog: int = 0, enrollment: int = 0) -> None:
+    """Until settlement's copies have applied these sequences of the owners' feeds."""
+    projections = suite.services("settlement", settlement_pb2_grpc)
+    for source, sequence in ((settlement_pb2.PROJECTION_SOURCE_CATALOG, catalog),
+                             (settlement_pb2.PROJECTION_SOURCE_ENROLLMENT, enrollment)):
+        if sequence:
+            assert projections.AwaitProjection(settlement_pb2.AwaitProjectionRequest(
+                source=source, sequence=sequence, timeout_seconds=20), timeout=30).applied
 
 
 def line(number, kind, code, name, price, quantity, amount, fee_time=None):

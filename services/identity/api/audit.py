@@ -16,7 +16,7 @@ class AuditServicer(identity_pb2_grpc.AuditServiceServicer):
     def ListAuditEvents(self, request, context):
         admin()
         limit = min(request.page_size or 100, 1000)
-        with self.identity.db.reading() as connection:
+        with self.identity.db.read() as connection:
             events = repository.audit_events(connection, hospital_code=request.hospital_code, user=request.user,
                                              before_id=request.before_id, limit=limit)
         return identity_pb2.ListAuditEventsResponse(events=[identity_pb2.AuditEvent(

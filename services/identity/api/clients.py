@@ -9,7 +9,15 @@ import secrets
 from sqlalchemy import Row
 
 from ncms.identity.v1 import identity_pb2, identity_pb2_grpc
-from runtime.auth import ADMIN_CLIENT, GATEWAY_CLIENT, ROLE_ADMIN, ROLE_GATEWAY, ROLES
+from runtime.auth import (
+    ADMIN_CLIENT,
+    GATEWAY_CLIENT,
+    ROLE_ADMIN,
+    ROLE_GATEWAY,
+    ROLE_INTERNAL,
+    ROLES,
+    SETTLEMENT_CLIENT,
+)
 from runtime.errors import already_exists, invalid_argument
 from runtime.timestamps import timestamp
 
@@ -60,7 +68,7 @@ class ClientServicer(identity_pb2_grpc.ClientServiceServicer):
 
     def ListClients(self, request, context):
         admin()
-        with self.identity.db.reading() as connection:
+        with self.identity.db.read() as connection:
             return identity_pb2.ListClientsResponse(
                 clients=[client_message(c) for c in repository.clients(connection)])
 
@@ -68,7 +76,8 @@ class ClientServicer(identity_pb2_grpc.ClientServiceServicer):
 def ensure_builtin_clients(identity: Identity) -> None:
     """Create or update the built-in clients from their configured secrets."""
     builtin = {ADMIN_CLIENT: (ROLE_ADMIN, identity.settings.secret("admin_client_secret")),
-               GATEWAY_CLIENT: (ROLE_GATEWAY, identity.settings.secret("gateway_client_secret"))}
+               GATEWAY_CLIENT: (ROLE_GATEWAY, identity.settings.secret("gateway_client_secret")),
+               SETTLEMENT_CLIENT: (ROLE_INTERNAL, identity.settings.secret("settlement_client_secret"))}
     with identity.changing() as connection:
         for name, (role, client_secret) in builtin.items():
             client = repository.client_by_name(connection, name)

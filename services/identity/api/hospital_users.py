@@ -40,7 +40,7 @@ class HospitalUserServicer(identity_pb2_grpc.HospitalUserServiceServicer):
         if not identity.checker.check(user.id, user.password_hash, request.old_password):
             raise ContractError("E1001")
         check_strength(user.name, request.new_password, request.old_password)
-        with identity.db.reading() as connection:
+        with identity.db.read() as connection:
             history = repository.recent_password_hashes(connection, user.id, settings.password_history)
         if identity.checker.hasher.matches_any([user.password_hash, *history], request.new_password):
             raise ContractError("E1101", f"不能与最近{settings.password_history}次口令相同")
@@ -69,7 +69,7 @@ class HospitalUserServicer(identity_pb2_grpc.HospitalUserServiceServicer):
         beyond = sorted(set(wanted) - principal.permissions)
         if beyond:
             raise ContractError("E1105", f"发起用户不具备权限 {''.join(beyond)}")
-        with identity.db.reading() as connection:  # every refusal before any slow hash
+        with identity.db.read() as connection:  # every refusal before any slow hash
             found = hospital(connection, principal.hospital_code)
             requester = repository.user_by_name(connection, found.id, principal.user)
             if requester is None or requester.state != ACTIVE:

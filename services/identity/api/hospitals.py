@@ -80,14 +80,14 @@ class HospitalServicer(identity_pb2_grpc.HospitalServiceServicer):
     def ListHospitals(self, request, context):
         principal = current_principal()
         principal.require_role(ROLE_ADMIN, ROLE_INTERNAL, ROLE_GATEWAY)
-        with self.identity.db.reading() as connection:
+        with self.identity.db.read() as connection:
             found = [hospital_message(h) for h in repository.hospitals(connection)
                      if not principal.hospital_code or h.code == principal.hospital_code]
         return identity_pb2.ListHospitalsResponse(hospitals=found)
 
     def GetHospital(self, request, context):
         code = current_principal().hospital_for(request.code.strip())
-        with self.identity.db.reading() as connection:
+        with self.identity.db.read() as connection:
             return identity_pb2.GetHospitalResponse(hospital=hospital_message(hospital(connection, code)))
 
     def SetHospitalEndpoint(self, request, context):
@@ -111,7 +111,7 @@ class HospitalServicer(identity_pb2_grpc.HospitalServiceServicer):
         principal = current_principal()
         principal.require_role(ROLE_ADMIN, ROLE_INTERNAL)
         code = principal.hospital_for(request.code.strip())
-        with self.identity.db.reading() as connection:
+        with self.identity.db.read() as connection:
             found = hospital(connection, code)
         if not found.endpoint or found.endpoint_password_ciphertext is None:
             raise failed_precondition(
@@ -129,7 +129,7 @@ class HospitalServicer(identity_pb2_grpc.HospitalServiceServicer):
         principal = current_principal()
         principal.require_role(ROLE_ADMIN, ROLE_INTERNAL)
         code = principal.hospital_for(request.hospital_code.strip())
-        with self.identity.db.reading() as connection:
+        with self.identity.db.read() as connection:
             found = hospital(connection, code)
         key = self.identity.hospital_key(found)
         return identity_pb2.SignDigestResponse(

@@ -72,7 +72,7 @@ class Identity:
     @contextlib.contextmanager
     def changing(self) -> Iterator[Connection]:
         """A write transaction on identity data; every replica's cache is cleared on commit."""
-        with self.db.writing() as connection:
+        with self.db.write() as connection:
             yield connection
             notify_change(connection)
         self.cache.clear()
@@ -111,7 +111,7 @@ class Identity:
         row = self.cache.get(cache_key)
         if row is None:
             generation = self.cache.generation
-            with self.db.reading() as connection:
+            with self.db.read() as connection:
                 row = repository.authentication_row(connection, hospital_code, user)
             if row is not None and row.user is not None:
                 self.cache.put(cache_key, row, generation)

@@ -19,7 +19,7 @@ class TokenServicer(identity_pb2_grpc.TokenServiceServicer):
 
     def IssueToken(self, request, context):
         identity = self.identity
-        with identity.db.reading() as connection:
+        with identity.db.read() as connection:
             client = repository.client_by_name(connection, request.client_name)
             valid = client is not None and hmac.compare_digest(client.secret_hash, secret_hash(request.client_secret))
             level = 0

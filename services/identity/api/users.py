@@ -35,7 +35,7 @@ class UserServicer(identity_pb2_grpc.UserServiceServicer):
         ips = parse_ip_list(list(request.allowed_ips), "allowed_ips")
         if not ips:
             raise invalid_argument("allowed_ips", "at least one IP address or CIDR range")
-        with identity.db.reading() as connection:
+        with identity.db.read() as connection:
             found = hospital(connection, request.hospital_code.strip())
             name_free(connection, found.id, name)  # refuse before the slow hash
         check_strength(name, request.password)
@@ -74,7 +74,7 @@ class UserServicer(identity_pb2_grpc.UserServiceServicer):
 
     def ListUsers(self, request, context):
         admin()
-        with self.identity.db.reading() as connection:
+        with self.identity.db.read() as connection:
             found = hospital(connection, request.hospital_code.strip())
             users = [user_message(u, found.code)
                      for u in repository.users(connection, found.id, pending_only=request.pending_only)]

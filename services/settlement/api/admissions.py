@@ -35,7 +35,7 @@ class AdmissionServicer(settlement_pb2_grpc.AdmissionServiceServicer):
                   "doctor": admission.doctor, "referral": admission.referral,
                   "referral_number": admission.referral_number}
         digest = bills.digest(values, [])
-        with self.db.writing() as connection:
+        with self.db.write() as connection:
             existing = repository.admission(connection, hospital, number)
             if existing is not None:
                 if existing.request_digest != digest:

@@ -35,7 +35,7 @@ class ReconciliationServicer(settlement_pb2_grpc.ReconciliationServiceServicer):
         day = calendar_day(request.date, "date")
         entries = [_entry(entry, f"entries[{index}]") for index, entry in enumerate(request.entries)]
         start, end = day_bounds(day)
-        with self.db.reading() as connection:
+        with self.db.read() as connection:
             ncms = repository.day_entries(connection, hospital, start, end)
             recorded = {(e.settlement_number, e.business) for e in ncms}
             asked = sorted({e.settlement_number for e in entries
@@ -47,7 +47,7 @@ class ReconciliationServicer(settlement_pb2_grpc.ReconciliationServiceServicer):
             if refunded_at is not None:
                 elsewhere[(number, reconciliation.REFUND)] = refunded_at.astimezone(BEIJING).date()
         outcome = reconciliation.reconcile(day, entries, ncms, elsewhere)
-        with self.db.writing() as connection:  # the result only; never a settlement
+        with self.db.write() as connection:  # the result only; never a settlement
             record = repository.add_reconciliation(connection, {
                 "hospital_code": hospital, "day": day, "requested_by": actor(principal),
                 "hospital_count": outcome.hospital_count, "ncms_count": outcome.ncms_count,
@@ -62,7 +62,7 @@ class ReconciliationServicer(settlement_pb2_grpc.ReconciliationServiceServicer):
         principal.require_letter("FI")
         day = calendar_day(request.date, "date")
         start, end = day_bounds(day)
-        with self.db.reading() as connection:
+        with self.db.read() as connection:
             entries = repository.day_entries(connection, hospital, start, end)
             history = [_reconciliation_message(record) for record in
                        repository.reconciliations(connection, hospital, day, request.reconciliation_limit or 5)]

@@ -115,7 +115,7 @@ class SettlementServicer(settlement_pb2_grpc.SettlementServiceServicer):
         if found is not None:
             return found
         content = json.dumps(policy.canonical(), ensure_ascii=False, sort_keys=True)
-        with self.db.writing() as connection:
+        with self.db.write() as connection:
             row = repository.policy_version(connection, year, policy.digest) or repository.add_policy_version(
                 connection, {"year": year, "digest": policy.digest, "source": policy.source, "content": content})
         with self._lock:
@@ -137,13 +137,13 @@ class SettlementServicer(settlement_pb2_grpc.SettlementServiceServicer):
                 principal: Principal) -> settlement_pb2.SettlementResult:
         resolved = self.facts.resolve(bill.hospital, bill.lines)
         if preview:
-            with self.db.reading() as connection:
+            with self.db.read() as connection:
                 totals = repository.year_totals(connection, [bill.member_id], bill.year).get(bill.member_id)
             year_total = repository.ZERO if totals is None else totals.of(bill.kind)
             result = self._compute(bill, category, policy, resolved, year_total)
             return result_message(bill.kind, bill.number, bill.lines, result, resolved, policy)
         policy_id = self._policy_version_id(policy, bill.year)
-        with self.db.writing() as connection:
+        with self.db.write() as connection:
             totals = repository.lock_member_year(connection, bill.member_id, bill.year)
             existing = repository.in_force_digest(connection, bill.hospital, bill.kind, bill.number)
             if existing is not None:
@@ -207,7 +207,7 @@ class SettlementServicer(settlement_pb2_grpc.SettlementServiceServicer):
         total = bills.decimal(stay.total, 2, "stay.total")
         lines = bills.parse_lines(line_inputs(request.lines))
         bills.check_amounts(lines, total, "stay.total")
-        with self.db.reading() as connection:
+        with self.db.read() as connection:
             admission = repository.admission(connection, hospital, number)
         if admission is None:
             raise ContractError("E4004", number)
@@ -234,7 +234,7 @@ class SettlementServicer(settlement_pb2_grpc.SettlementServiceServicer):
     def _refund(self, kind: str, letter: str, request) -> dict:
         principal, hospital, _ = caller(letter, request.hospital_code, self.hospital_level)
         number = bills.required(request.number, "number")
-        with self.db.writing() as connection:
+        with self.db.write() as connection:
             settlement = repository.settlement_in_force(connection, hospital, kind, number, for_update=True)
             if settlement is None:
                 history = repository.settlements_of(connection, hospital, kind, number)
@@ -257,7 +257,7 @@ class SettlementServicer(settlement_pb2_grpc.SettlementServiceServicer):
         kind = KINDS.get(request.kind)
         if kind is None and not request.settlement_number:
             raise invalid_argument("kind", "SETTLEMENT_KIND_OUTPATIENT or SETTLEMENT_KIND_INPATIENT")
-        with self.db.reading() as connection:
+        with self.db.read() as connection:
             number = request.number.strip()
             if request.settlement_number:
                 found = repository.settlement_by_number(connection, request.settlement_number.strip())
@@ -276,7 +276,7 @@ class SettlementServicer(settlement_pb2_grpc.SettlementServiceServicer):
 
     def ListMemberSettlements(self, request, context):
         current_principal().require_role(ROLE_ADMIN, ROLE_INTERNAL)
-        with self.db.reading() as connection:
+        with self.db.read() as connection:
             found = repository.member_settlements(connection, request.member_id.strip(), request.year)
         return settlement_pb2.ListMemberSettlementsResponse(settlements=[full_record(record) for record in found])
 
@@ -286,7 +286,7 @@ class SettlementServicer(settlement_pb2_grpc.SettlementServiceServicer):
             principal.require_letter("E")
         if not request.year:
             raise invalid_argument("year", "the year")
-        with self.db.reading() as connection:
+        with self.db.read() as connection:
             totals = repository.year_totals(connection, list(request.member_ids), request.year)
         zero = repository.Totals(0, repository.ZERO, repository.ZERO)
         return settlement_pb2.GetYearTotalsResponse(totals=[

@@ -83,7 +83,7 @@ class SupervisionService(supervision_pb2_grpc.SupervisionServiceServicer):
 
     def _findings(self, rule: rulebook.Rule, period: periods.Period, hospital: str) -> Iterator[rulebook.Finding]:
         start, end = period.bounds()
-        with self.db.connect() as connection:
+        with self.db.read() as connection:
             if rule.code == "S01":
                 yield from rulebook.over_limit(rule, queries.over_limit_lines(
                     connection, start, end, hospital, rule.number("min_excess")))
@@ -122,7 +122,7 @@ class SupervisionService(supervision_pb2_grpc.SupervisionServiceServicer):
         period = self._period(request.period)
         hospital = request.hospital_code.strip()
         start, end = period.bounds()
-        with self.db.connect() as connection:
+        with self.db.read() as connection:
             sums = queries.kind_sums(connection, start, end, hospital)
             refunds = queries.hospital_refunds(connection, start, end)
             trend = queries.trend_sums(connection, start, end, hospital, period.granularity == periods.MONTH)

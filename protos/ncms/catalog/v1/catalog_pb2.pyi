@@ -95,20 +95,22 @@ class ApplyHospitalCatalogRequest(_message.Message):
     def __init__(self, hospital_code: _Optional[str] = ..., kind: _Optional[_Union[ItemKind, str]] = ..., changes: _Optional[_Iterable[_Union[HospitalItemChange, _Mapping]]] = ...) -> None: ...
 
 class ApplyHospitalCatalogResponse(_message.Message):
-    __slots__ = ("added", "updated", "deleted", "unchanged", "mapped", "unmapped")
+    __slots__ = ("added", "updated", "deleted", "unchanged", "mapped", "unmapped", "sequence")
     ADDED_FIELD_NUMBER: _ClassVar[int]
     UPDATED_FIELD_NUMBER: _ClassVar[int]
     DELETED_FIELD_NUMBER: _ClassVar[int]
     UNCHANGED_FIELD_NUMBER: _ClassVar[int]
     MAPPED_FIELD_NUMBER: _ClassVar[int]
     UNMAPPED_FIELD_NUMBER: _ClassVar[int]
+    SEQUENCE_FIELD_NUMBER: _ClassVar[int]
     added: int
     updated: int
     deleted: int
     unchanged: int
     mapped: int
     unmapped: int
-    def __init__(self, added: _Optional[int] = ..., updated: _Optional[int] = ..., deleted: _Optional[int] = ..., unchanged: _Optional[int] = ..., mapped: _Optional[int] = ..., unmapped: _Optional[int] = ...) -> None: ...
+    sequence: int
+    def __init__(self, added: _Optional[int] = ..., updated: _Optional[int] = ..., deleted: _Optional[int] = ..., unchanged: _Optional[int] = ..., mapped: _Optional[int] = ..., unmapped: _Optional[int] = ..., sequence: _Optional[int] = ...) -> None: ...
 
 class ItemRef(_message.Message):
     __slots__ = ("kind", "code")
@@ -224,18 +226,20 @@ class SkippedLine(_message.Message):
     def __init__(self, line_number: _Optional[int] = ..., reason: _Optional[str] = ...) -> None: ...
 
 class ImportNcmsCatalogResponse(_message.Message):
-    __slots__ = ("inserted", "updated", "unchanged", "skipped", "newly_mapped")
+    __slots__ = ("inserted", "updated", "unchanged", "skipped", "newly_mapped", "sequence")
     INSERTED_FIELD_NUMBER: _ClassVar[int]
     UPDATED_FIELD_NUMBER: _ClassVar[int]
     UNCHANGED_FIELD_NUMBER: _ClassVar[int]
     SKIPPED_FIELD_NUMBER: _ClassVar[int]
     NEWLY_MAPPED_FIELD_NUMBER: _ClassVar[int]
+    SEQUENCE_FIELD_NUMBER: _ClassVar[int]
     inserted: int
     updated: int
     unchanged: int
     skipped: _containers.RepeatedCompositeFieldContainer[SkippedLine]
     newly_mapped: int
-    def __init__(self, inserted: _Optional[int] = ..., updated: _Optional[int] = ..., unchanged: _Optional[int] = ..., skipped: _Optional[_Iterable[_Union[SkippedLine, _Mapping]]] = ..., newly_mapped: _Optional[int] = ...) -> None: ...
+    sequence: int
+    def __init__(self, inserted: _Optional[int] = ..., updated: _Optional[int] = ..., unchanged: _Optional[int] = ..., skipped: _Optional[_Iterable[_Union[SkippedLine, _Mapping]]] = ..., newly_mapped: _Optional[int] = ..., sequence: _Optional[int] = ...) -> None: ...
 
 class SearchNcmsItemsRequest(_message.Message):
     __slots__ = ("kind", "query", "page_size")
@@ -344,10 +348,12 @@ class MapItemRequest(_message.Message):
     def __init__(self, hospital_code: _Optional[str] = ..., kind: _Optional[_Union[ItemKind, str]] = ..., code: _Optional[str] = ..., ncms_code: _Optional[str] = ...) -> None: ...
 
 class MapItemResponse(_message.Message):
-    __slots__ = ("item",)
+    __slots__ = ("item", "sequence")
     ITEM_FIELD_NUMBER: _ClassVar[int]
+    SEQUENCE_FIELD_NUMBER: _ClassVar[int]
     item: HospitalItem
-    def __init__(self, item: _Optional[_Union[HospitalItem, _Mapping]] = ...) -> None: ...
+    sequence: int
+    def __init__(self, item: _Optional[_Union[HospitalItem, _Mapping]] = ..., sequence: _Optional[int] = ...) -> None: ...
 
 class GetHospitalItemRequest(_message.Message):
     __slots__ = ("hospital_code", "kind", "code")
@@ -390,3 +396,81 @@ class GetHospitalItemResponse(_message.Message):
     item: HospitalItem
     history: _containers.RepeatedCompositeFieldContainer[HospitalItemEvent]
     def __init__(self, item: _Optional[_Union[HospitalItem, _Mapping]] = ..., history: _Optional[_Iterable[_Union[HospitalItemEvent, _Mapping]]] = ...) -> None: ...
+
+class NcmsItemState(_message.Message):
+    __slots__ = ("kind", "code", "version_id", "name", "charge_class", "self_pay_ratio", "price_limit")
+    KIND_FIELD_NUMBER: _ClassVar[int]
+    CODE_FIELD_NUMBER: _ClassVar[int]
+    VERSION_ID_FIELD_NUMBER: _ClassVar[int]
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    CHARGE_CLASS_FIELD_NUMBER: _ClassVar[int]
+    SELF_PAY_RATIO_FIELD_NUMBER: _ClassVar[int]
+    PRICE_LIMIT_FIELD_NUMBER: _ClassVar[int]
+    kind: ItemKind
+    code: str
+    version_id: int
+    name: str
+    charge_class: ChargeClass
+    self_pay_ratio: str
+    price_limit: str
+    def __init__(self, kind: _Optional[_Union[ItemKind, str]] = ..., code: _Optional[str] = ..., version_id: _Optional[int] = ..., name: _Optional[str] = ..., charge_class: _Optional[_Union[ChargeClass, str]] = ..., self_pay_ratio: _Optional[str] = ..., price_limit: _Optional[str] = ...) -> None: ...
+
+class HospitalItemState(_message.Message):
+    __slots__ = ("hospital_code", "kind", "code", "deleted", "ncms_code", "mapping_source")
+    HOSPITAL_CODE_FIELD_NUMBER: _ClassVar[int]
+    KIND_FIELD_NUMBER: _ClassVar[int]
+    CODE_FIELD_NUMBER: _ClassVar[int]
+    DELETED_FIELD_NUMBER: _ClassVar[int]
+    NCMS_CODE_FIELD_NUMBER: _ClassVar[int]
+    MAPPING_SOURCE_FIELD_NUMBER: _ClassVar[int]
+    hospital_code: str
+    kind: ItemKind
+    code: str
+    deleted: bool
+    ncms_code: str
+    mapping_source: MappingSource
+    def __init__(self, hospital_code: _Optional[str] = ..., kind: _Optional[_Union[ItemKind, str]] = ..., code: _Optional[str] = ..., deleted: _Optional[bool] = ..., ncms_code: _Optional[str] = ..., mapping_source: _Optional[_Union[MappingSource, str]] = ...) -> None: ...
+
+class CatalogChange(_message.Message):
+    __slots__ = ("sequence", "create_time", "ncms_item", "hospital_item")
+    SEQUENCE_FIELD_NUMBER: _ClassVar[int]
+    CREATE_TIME_FIELD_NUMBER: _ClassVar[int]
+    NCMS_ITEM_FIELD_NUMBER: _ClassVar[int]
+    HOSPITAL_ITEM_FIELD_NUMBER: _ClassVar[int]
+    sequence: int
+    create_time: _timestamp_pb2.Timestamp
+    ncms_item: NcmsItemState
+    hospital_item: HospitalItemState
+    def __init__(self, sequence: _Optional[int] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., ncms_item: _Optional[_Union[NcmsItemState, _Mapping]] = ..., hospital_item: _Optional[_Union[HospitalItemState, _Mapping]] = ...) -> None: ...
+
+class ListCatalogStateRequest(_message.Message):
+    __slots__ = ("page_size", "page_token")
+    PAGE_SIZE_FIELD_NUMBER: _ClassVar[int]
+    PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    page_size: int
+    page_token: str
+    def __init__(self, page_size: _Optional[int] = ..., page_token: _Optional[str] = ...) -> None: ...
+
+class ListCatalogStateResponse(_message.Message):
+    __slots__ = ("items", "sequence", "next_page_token")
+    ITEMS_FIELD_NUMBER: _ClassVar[int]
+    SEQUENCE_FIELD_NUMBER: _ClassVar[int]
+    NEXT_PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    items: _containers.RepeatedCompositeFieldContainer[CatalogChange]
+    sequence: int
+    next_page_token: str
+    def __init__(self, items: _Optional[_Iterable[_Union[CatalogChange, _Mapping]]] = ..., sequence: _Optional[int] = ..., next_page_token: _Optional[str] = ...) -> None: ...
+
+class WatchCatalogChangesRequest(_message.Message):
+    __slots__ = ("after_sequence",)
+    AFTER_SEQUENCE_FIELD_NUMBER: _ClassVar[int]
+    after_sequence: int
+    def __init__(self, after_sequence: _Optional[int] = ...) -> None: ...
+
+class WatchCatalogChangesResponse(_message.Message):
+    __slots__ = ("changes", "head_sequence")
+    CHANGES_FIELD_NUMBER: _ClassVar[int]
+    HEAD_SEQUENCE_FIELD_NUMBER: _ClassVar[int]
+    changes: _containers.RepeatedCompositeFieldContainer[CatalogChange]
+    head_sequence: int
+    def __init__(self, changes: _Optional[_Iterable[_Union[CatalogChange, _Mapping]]] = ..., head_sequence: _Optional[int] = ...) -> None: ...

@@ -425,3 +425,137 @@ class CatalogService:
             timeout,
             metadata,
             _registered_method=True)
+
+
+class CatalogFeedServiceStub:
+    """The catalog's change feed: what a bill needs to know of the catalog, for services
+    that keep their own copy (settlement). List the state once, then watch the changes
+    after the sequence the list was valid at; every change carries the entity's whole
+    new state. Internal role, not bound to a hospital.
+    """
+
+    def __init__(self, channel):
+        """Constructor.
+
+        Args:
+            channel: A grpc.Channel.
+        """
+        self.ListCatalogState = channel.unary_unary(
+                '/ncms.catalog.v1.CatalogFeedService/ListCatalogState',
+                request_serializer=ncms_dot_catalog_dot_v1_dot_catalog__pb2.ListCatalogStateRequest.SerializeToString,
+                response_deserializer=ncms_dot_catalog_dot_v1_dot_catalog__pb2.ListCatalogStateResponse.FromString,
+                _registered_method=True)
+        self.WatchCatalogChanges = channel.unary_stream(
+                '/ncms.catalog.v1.CatalogFeedService/WatchCatalogChanges',
+                request_serializer=ncms_dot_catalog_dot_v1_dot_catalog__pb2.WatchCatalogChangesRequest.SerializeToString,
+                response_deserializer=ncms_dot_catalog_dot_v1_dot_catalog__pb2.WatchCatalogChangesResponse.FromString,
+                _registered_method=True)
+
+
+class CatalogFeedServiceServicer:
+    """The catalog's change feed: what a bill needs to know of the catalog, for services
+    that keep their own copy (settlement). List the state once, then watch the changes
+    after the sequence the list was valid at; every change carries the entity's whole
+    new state. Internal role, not bound to a hospital.
+    """
+
+    def ListCatalogState(self, request, context):
+        """A page of the current state (every current NCMS item, then every hospital item),
+        and the sequence it is valid at: the head when the first page was read. Changes
+        made while paging are in the feed after that sequence.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def WatchCatalogChanges(self, request, context):
+        """Every change after a sequence, in order, then each new change as it is committed;
+        an empty response now and then carries the head (a heartbeat). Changes older than
+        the retention period are trimmed: asking for them is FAILED_PRECONDITION with
+        reason FEED_TRIMMED, and the reader lists again.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+
+def add_CatalogFeedServiceServicer_to_server(servicer, server):
+    rpc_method_handlers = {
+            'ListCatalogState': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListCatalogState,
+                    request_deserializer=ncms_dot_catalog_dot_v1_dot_catalog__pb2.ListCatalogStateRequest.FromString,
+                    response_serializer=ncms_dot_catalog_dot_v1_dot_catalog__pb2.ListCatalogStateResponse.SerializeToString,
+            ),
+            'WatchCatalogChanges': grpc.unary_stream_rpc_method_handler(
+                    servicer.WatchCatalogChanges,
+                    request_deserializer=ncms_dot_catalog_dot_v1_dot_catalog__pb2.WatchCatalogChangesRequest.FromString,
+                    response_serializer=ncms_dot_catalog_dot_v1_dot_catalog__pb2.WatchCatalogChangesResponse.SerializeToString,
+            ),
+    }
+    generic_handler = grpc.method_handlers_generic_handler(
+            'ncms.catalog.v1.CatalogFeedService', rpc_method_handlers)
+    server.add_generic_rpc_handlers((generic_handler,))
+    server.add_registered_method_handlers('ncms.catalog.v1.CatalogFeedService', rpc_method_handlers)
+
+
+ # This class is part of an EXPERIMENTAL API.
+class CatalogFeedService:
+    """The catalog's change feed: what a bill needs to know of the catalog, for services
+    that keep their own copy (settlement). List the state once, then watch the changes
+    after the sequence the list was valid at; every change carries the entity's whole
+    new state. Internal role, not bound to a hospital.
+    """
+
+    @staticmethod
+    def ListCatalogState(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/ncms.catalog.v1.CatalogFeedService/ListCatalogState',
+            ncms_dot_catalog_dot_v1_dot_catalog__pb2.ListCatalogStateRequest.SerializeToString,
+            ncms_dot_catalog_dot_v1_dot_catalog__pb2.ListCatalogStateResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def WatchCatalogChanges(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_stream(
+            request,
+            target,
+            '/ncms.catalog.v1.CatalogFeedService/WatchCatalogChanges',
+            ncms_dot_catalog_dot_v1_dot_catalog__pb2.WatchCatalogChangesRequest.SerializeToString,
+            ncms_dot_catalog_dot_v1_dot_catalog__pb2.WatchCatalogChangesResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)

@@ -1,3 +1,6 @@
+import datetime
+
+from google.protobuf import timestamp_pb2 as _timestamp_pb2
 from google.protobuf.internal import containers as _containers
 from google.protobuf.internal import enum_type_wrapper as _enum_type_wrapper
 from google.protobuf import descriptor as _descriptor
@@ -148,7 +151,7 @@ class SkippedLine(_message.Message):
     def __init__(self, line_number: _Optional[int] = ..., reason: _Optional[str] = ...) -> None: ...
 
 class ImportEnrollmentResponse(_message.Message):
-    __slots__ = ("rows", "members_inserted", "members_updated", "enrollments_inserted", "enrollments_updated", "unchanged", "skipped", "skipped_total")
+    __slots__ = ("rows", "members_inserted", "members_updated", "enrollments_inserted", "enrollments_updated", "unchanged", "skipped", "skipped_total", "sequence")
     ROWS_FIELD_NUMBER: _ClassVar[int]
     MEMBERS_INSERTED_FIELD_NUMBER: _ClassVar[int]
     MEMBERS_UPDATED_FIELD_NUMBER: _ClassVar[int]
@@ -157,6 +160,7 @@ class ImportEnrollmentResponse(_message.Message):
     UNCHANGED_FIELD_NUMBER: _ClassVar[int]
     SKIPPED_FIELD_NUMBER: _ClassVar[int]
     SKIPPED_TOTAL_FIELD_NUMBER: _ClassVar[int]
+    SEQUENCE_FIELD_NUMBER: _ClassVar[int]
     rows: int
     members_inserted: int
     members_updated: int
@@ -165,4 +169,71 @@ class ImportEnrollmentResponse(_message.Message):
     unchanged: int
     skipped: _containers.RepeatedCompositeFieldContainer[SkippedLine]
     skipped_total: int
-    def __init__(self, rows: _Optional[int] = ..., members_inserted: _Optional[int] = ..., members_updated: _Optional[int] = ..., enrollments_inserted: _Optional[int] = ..., enrollments_updated: _Optional[int] = ..., unchanged: _Optional[int] = ..., skipped: _Optional[_Iterable[_Union[SkippedLine, _Mapping]]] = ..., skipped_total: _Optional[int] = ...) -> None: ...
+    sequence: int
+    def __init__(self, rows: _Optional[int] = ..., members_inserted: _Optional[int] = ..., members_updated: _Optional[int] = ..., enrollments_inserted: _Optional[int] = ..., enrollments_updated: _Optional[int] = ..., unchanged: _Optional[int] = ..., skipped: _Optional[_Iterable[_Union[SkippedLine, _Mapping]]] = ..., skipped_total: _Optional[int] = ..., sequence: _Optional[int] = ...) -> None: ...
+
+class MemberState(_message.Message):
+    __slots__ = ("member_id", "card", "name")
+    MEMBER_ID_FIELD_NUMBER: _ClassVar[int]
+    CARD_FIELD_NUMBER: _ClassVar[int]
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    member_id: str
+    card: str
+    name: str
+    def __init__(self, member_id: _Optional[str] = ..., card: _Optional[str] = ..., name: _Optional[str] = ...) -> None: ...
+
+class EnrollmentState(_message.Message):
+    __slots__ = ("member_id", "year", "status", "category")
+    MEMBER_ID_FIELD_NUMBER: _ClassVar[int]
+    YEAR_FIELD_NUMBER: _ClassVar[int]
+    STATUS_FIELD_NUMBER: _ClassVar[int]
+    CATEGORY_FIELD_NUMBER: _ClassVar[int]
+    member_id: str
+    year: int
+    status: EnrollmentStatus
+    category: Category
+    def __init__(self, member_id: _Optional[str] = ..., year: _Optional[int] = ..., status: _Optional[_Union[EnrollmentStatus, str]] = ..., category: _Optional[_Union[Category, str]] = ...) -> None: ...
+
+class EnrollmentChange(_message.Message):
+    __slots__ = ("sequence", "create_time", "member", "enrollment")
+    SEQUENCE_FIELD_NUMBER: _ClassVar[int]
+    CREATE_TIME_FIELD_NUMBER: _ClassVar[int]
+    MEMBER_FIELD_NUMBER: _ClassVar[int]
+    ENROLLMENT_FIELD_NUMBER: _ClassVar[int]
+    sequence: int
+    create_time: _timestamp_pb2.Timestamp
+    member: MemberState
+    enrollment: EnrollmentState
+    def __init__(self, sequence: _Optional[int] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., member: _Optional[_Union[MemberState, _Mapping]] = ..., enrollment: _Optional[_Union[EnrollmentState, _Mapping]] = ...) -> None: ...
+
+class ListEnrollmentStateRequest(_message.Message):
+    __slots__ = ("page_size", "page_token")
+    PAGE_SIZE_FIELD_NUMBER: _ClassVar[int]
+    PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    page_size: int
+    page_token: str
+    def __init__(self, page_size: _Optional[int] = ..., page_token: _Optional[str] = ...) -> None: ...
+
+class ListEnrollmentStateResponse(_message.Message):
+    __slots__ = ("items", "sequence", "next_page_token")
+    ITEMS_FIELD_NUMBER: _ClassVar[int]
+    SEQUENCE_FIELD_NUMBER: _ClassVar[int]
+    NEXT_PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    items: _containers.RepeatedCompositeFieldContainer[EnrollmentChange]
+    sequence: int
+    next_page_token: str
+    def __init__(self, items: _Optional[_Iterable[_Union[EnrollmentChange, _Mapping]]] = ..., sequence: _Optional[int] = ..., next_page_token: _Optional[str] = ...) -> None: ...
+
+class WatchEnrollmentChangesRequest(_message.Message):
+    __slots__ = ("after_sequence",)
+    AFTER_SEQUENCE_FIELD_NUMBER: _ClassVar[int]
+    after_sequence: int
+    def __init__(self, after_sequence: _Optional[int] = ...) -> None: ...
+
+class WatchEnrollmentChangesResponse(_message.Message):
+    __slots__ = ("changes", "head_sequence")
+    CHANGES_FIELD_NUMBER: _ClassVar[int]
+    HEAD_SEQUENCE_FIELD_NUMBER: _ClassVar[int]
+    changes: _containers.RepeatedCompositeFieldContainer[EnrollmentChange]
+    head_sequence: int
+    def __init__(self, changes: _Optional[_Iterable[_Union[EnrollmentChange, _Mapping]]] = ..., head_sequence: _Optional[int] = ...) -> None: ...

@@ -246,3 +246,135 @@ class EnrollmentService:
             timeout,
             metadata,
             _registered_method=True)
+
+
+class EnrollmentFeedServiceStub:
+    """Enrolment's change feed: what a settlement needs to know of a member, for services
+    that keep their own copy (settlement). List the state once, then watch the changes
+    after the sequence the list was valid at; every change carries the entity's whole
+    new state. Internal role, not bound to a hospital.
+    """
+
+    def __init__(self, channel):
+        """Constructor.
+
+        Args:
+            channel: A grpc.Channel.
+        """
+        self.ListEnrollmentState = channel.unary_unary(
+                '/ncms.enrollment.v1.EnrollmentFeedService/ListEnrollmentState',
+                request_serializer=ncms_dot_enrollment_dot_v1_dot_enrollment__pb2.ListEnrollmentStateRequest.SerializeToString,
+                response_deserializer=ncms_dot_enrollment_dot_v1_dot_enrollment__pb2.ListEnrollmentStateResponse.FromString,
+                _registered_method=True)
+        self.WatchEnrollmentChanges = channel.unary_stream(
+                '/ncms.enrollment.v1.EnrollmentFeedService/WatchEnrollmentChanges',
+                request_serializer=ncms_dot_enrollment_dot_v1_dot_enrollment__pb2.WatchEnrollmentChangesRequest.SerializeToString,
+                response_deserializer=ncms_dot_enrollment_dot_v1_dot_enrollment__pb2.WatchEnrollmentChangesResponse.FromString,
+                _registered_method=True)
+
+
+class EnrollmentFeedServiceServicer:
+    """Enrolment's change feed: what a settlement needs to know of a member, for services
+    that keep their own copy (settlement). List the state once, then watch the changes
+    after the sequence the list was valid at; every change carries the entity's whole
+    new state. Internal role, not bound to a hospital.
+    """
+
+    def ListEnrollmentState(self, request, context):
+        """A page of the current state (every member, then every enrolment year), and the
+        sequence it is valid at: the head when the first page was read.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def WatchEnrollmentChanges(self, request, context):
+        """Every change after a sequence, in order, then each new change as it is committed;
+        an empty response now and then carries the head. Asking for trimmed changes is
+        FAILED_PRECONDITION with reason FEED_TRIMMED: list again.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+
+def add_EnrollmentFeedServiceServicer_to_server(servicer, server):
+    rpc_method_handlers = {
+            'ListEnrollmentState': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListEnrollmentState,
+                    request_deserializer=ncms_dot_enrollment_dot_v1_dot_enrollment__pb2.ListEnrollmentStateRequest.FromString,
+                    response_serializer=ncms_dot_enrollment_dot_v1_dot_enrollment__pb2.ListEnrollmentStateResponse.SerializeToString,
+            ),
+            'WatchEnrollmentChanges': grpc.unary_stream_rpc_method_handler(
+                    servicer.WatchEnrollmentChanges,
+                    request_deserializer=ncms_dot_enrollment_dot_v1_dot_enrollment__pb2.WatchEnrollmentChangesRequest.FromString,
+                    response_serializer=ncms_dot_enrollment_dot_v1_dot_enrollment__pb2.WatchEnrollmentChangesResponse.SerializeToString,
+            ),
+    }
+    generic_handler = grpc.method_handlers_generic_handler(
+            'ncms.enrollment.v1.EnrollmentFeedService', rpc_method_handlers)
+    server.add_generic_rpc_handlers((generic_handler,))
+    server.add_registered_method_handlers('ncms.enrollment.v1.EnrollmentFeedService', rpc_method_handlers)
+
+
+ # This class is part of an EXPERIMENTAL API.
+class EnrollmentFeedService:
+    """Enrolment's change feed: what a settlement needs to know of a member, for services
+    that keep their own copy (settlement). List the state once, then watch the changes
+    after the sequence the list was valid at; every change carries the entity's whole
+    new state. Internal role, not bound to a hospital.
+    """
+
+    @staticmethod
+    def ListEnrollmentState(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/ncms.enrollment.v1.EnrollmentFeedService/ListEnrollmentState',
+            ncms_dot_enrollment_dot_v1_dot_enrollment__pb2.ListEnrollmentStateRequest.SerializeToString,
+            ncms_dot_enrollment_dot_v1_dot_enrollment__pb2.ListEnrollmentStateResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def WatchEnrollmentChanges(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_stream(
+            request,
+            target,
+            '/ncms.enrollment.v1.EnrollmentFeedService/WatchEnrollmentChanges',
+            ncms_dot_enrollment_dot_v1_dot_enrollment__pb2.WatchEnrollmentChangesRequest.SerializeToString,
+            ncms_dot_enrollment_dot_v1_dot_enrollment__pb2.WatchEnrollmentChangesResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)

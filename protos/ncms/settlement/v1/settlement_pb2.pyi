@@ -57,6 +57,12 @@ class DifferenceType(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     DIFFERENCE_TYPE_ONLY_HOSPITAL: _ClassVar[DifferenceType]
     DIFFERENCE_TYPE_AMOUNTS_DIFFER: _ClassVar[DifferenceType]
     DIFFERENCE_TYPE_REFUND_MISMATCH: _ClassVar[DifferenceType]
+
+class ProjectionSource(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    PROJECTION_SOURCE_UNSPECIFIED: _ClassVar[ProjectionSource]
+    PROJECTION_SOURCE_CATALOG: _ClassVar[ProjectionSource]
+    PROJECTION_SOURCE_ENROLLMENT: _ClassVar[ProjectionSource]
 ITEM_KIND_UNSPECIFIED: ItemKind
 ITEM_KIND_DRUG: ItemKind
 ITEM_KIND_SERVICE: ItemKind
@@ -83,6 +89,9 @@ DIFFERENCE_TYPE_ONLY_NCMS: DifferenceType
 DIFFERENCE_TYPE_ONLY_HOSPITAL: DifferenceType
 DIFFERENCE_TYPE_AMOUNTS_DIFFER: DifferenceType
 DIFFERENCE_TYPE_REFUND_MISMATCH: DifferenceType
+PROJECTION_SOURCE_UNSPECIFIED: ProjectionSource
+PROJECTION_SOURCE_CATALOG: ProjectionSource
+PROJECTION_SOURCE_ENROLLMENT: ProjectionSource
 
 class BillLine(_message.Message):
     __slots__ = ("line_number", "item_kind", "item_code", "item_name", "specification", "unit", "price", "quantity", "amount", "fee_time")
@@ -573,3 +582,60 @@ class GetDaySummaryResponse(_message.Message):
     entries: _containers.RepeatedCompositeFieldContainer[ReconcileEntry]
     reconciliations: _containers.RepeatedCompositeFieldContainer[ReconciliationRecord]
     def __init__(self, lines: _Optional[_Iterable[_Union[DaySummaryLine, _Mapping]]] = ..., net_compensation: _Optional[str] = ..., entries: _Optional[_Iterable[_Union[ReconcileEntry, _Mapping]]] = ..., reconciliations: _Optional[_Iterable[_Union[ReconciliationRecord, _Mapping]]] = ...) -> None: ...
+
+class Projection(_message.Message):
+    __slots__ = ("source", "sequence", "head_sequence", "lag_sequences", "lag_seconds", "synced", "apply_time", "rows", "applying_here")
+    class RowsEntry(_message.Message):
+        __slots__ = ("key", "value")
+        KEY_FIELD_NUMBER: _ClassVar[int]
+        VALUE_FIELD_NUMBER: _ClassVar[int]
+        key: str
+        value: int
+        def __init__(self, key: _Optional[str] = ..., value: _Optional[int] = ...) -> None: ...
+    SOURCE_FIELD_NUMBER: _ClassVar[int]
+    SEQUENCE_FIELD_NUMBER: _ClassVar[int]
+    HEAD_SEQUENCE_FIELD_NUMBER: _ClassVar[int]
+    LAG_SEQUENCES_FIELD_NUMBER: _ClassVar[int]
+    LAG_SECONDS_FIELD_NUMBER: _ClassVar[int]
+    SYNCED_FIELD_NUMBER: _ClassVar[int]
+    APPLY_TIME_FIELD_NUMBER: _ClassVar[int]
+    ROWS_FIELD_NUMBER: _ClassVar[int]
+    APPLYING_HERE_FIELD_NUMBER: _ClassVar[int]
+    source: ProjectionSource
+    sequence: int
+    head_sequence: int
+    lag_sequences: int
+    lag_seconds: float
+    synced: bool
+    apply_time: _timestamp_pb2.Timestamp
+    rows: _containers.ScalarMap[str, int]
+    applying_here: bool
+    def __init__(self, source: _Optional[_Union[ProjectionSource, str]] = ..., sequence: _Optional[int] = ..., head_sequence: _Optional[int] = ..., lag_sequences: _Optional[int] = ..., lag_seconds: _Optional[float] = ..., synced: _Optional[bool] = ..., apply_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., rows: _Optional[_Mapping[str, int]] = ..., applying_here: _Optional[bool] = ...) -> None: ...
+
+class ListProjectionsRequest(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...
+
+class ListProjectionsResponse(_message.Message):
+    __slots__ = ("projections",)
+    PROJECTIONS_FIELD_NUMBER: _ClassVar[int]
+    projections: _containers.RepeatedCompositeFieldContainer[Projection]
+    def __init__(self, projections: _Optional[_Iterable[_Union[Projection, _Mapping]]] = ...) -> None: ...
+
+class AwaitProjectionRequest(_message.Message):
+    __slots__ = ("source", "sequence", "timeout_seconds")
+    SOURCE_FIELD_NUMBER: _ClassVar[int]
+    SEQUENCE_FIELD_NUMBER: _ClassVar[int]
+    TIMEOUT_SECONDS_FIELD_NUMBER: _ClassVar[int]
+    source: ProjectionSource
+    sequence: int
+    timeout_seconds: float
+    def __init__(self, source: _Optional[_Union[ProjectionSource, str]] = ..., sequence: _Optional[int] = ..., timeout_seconds: _Optional[float] = ...) -> None: ...
+
+class AwaitProjectionResponse(_message.Message):
+    __slots__ = ("applied", "sequence")
+    APPLIED_FIELD_NUMBER: _ClassVar[int]
+    SEQUENCE_FIELD_NUMBER: _ClassVar[int]
+    applied: bool
+    sequence: int
+    def __init__(self, applied: _Optional[bool] = ..., sequence: _Optional[int] = ...) -> None: ...

@@ -395,6 +395,132 @@ class SettlementService:
             _registered_method=True)
 
 
+class ProjectionServiceStub:
+    """Settlement's own copies of the catalog and enrolment facts a bill needs (its
+    projections), fed by the owners' change feeds.
+    """
+
+    def __init__(self, channel):
+        """Constructor.
+
+        Args:
+            channel: A grpc.Channel.
+        """
+        self.ListProjections = channel.unary_unary(
+                '/ncms.settlement.v1.ProjectionService/ListProjections',
+                request_serializer=ncms_dot_settlement_dot_v1_dot_settlement__pb2.ListProjectionsRequest.SerializeToString,
+                response_deserializer=ncms_dot_settlement_dot_v1_dot_settlement__pb2.ListProjectionsResponse.FromString,
+                _registered_method=True)
+        self.AwaitProjection = channel.unary_unary(
+                '/ncms.settlement.v1.ProjectionService/AwaitProjection',
+                request_serializer=ncms_dot_settlement_dot_v1_dot_settlement__pb2.AwaitProjectionRequest.SerializeToString,
+                response_deserializer=ncms_dot_settlement_dot_v1_dot_settlement__pb2.AwaitProjectionResponse.FromString,
+                _registered_method=True)
+
+
+class ProjectionServiceServicer:
+    """Settlement's own copies of the catalog and enrolment facts a bill needs (its
+    projections), fed by the owners' change feeds.
+    """
+
+    def ListProjections(self, request, context):
+        """Each projection: the sequence applied, the owner's head, the lag, the rows kept.
+        Admin or internal role.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def AwaitProjection(self, request, context):
+        """Waits, at most timeout_seconds (and never past the call's deadline), until a
+        projection has applied the owner's change `sequence`; says whether it has. Any
+        authenticated caller (e.g. the gateway after a hospital's catalog upload).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+
+def add_ProjectionServiceServicer_to_server(servicer, server):
+    rpc_method_handlers = {
+            'ListProjections': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListProjections,
+                    request_deserializer=ncms_dot_settlement_dot_v1_dot_settlement__pb2.ListProjectionsRequest.FromString,
+                    response_serializer=ncms_dot_settlement_dot_v1_dot_settlement__pb2.ListProjectionsResponse.SerializeToString,
+            ),
+            'AwaitProjection': grpc.unary_unary_rpc_method_handler(
+                    servicer.AwaitProjection,
+                    request_deserializer=ncms_dot_settlement_dot_v1_dot_settlement__pb2.AwaitProjectionRequest.FromString,
+                    response_serializer=ncms_dot_settlement_dot_v1_dot_settlement__pb2.AwaitProjectionResponse.SerializeToString,
+            ),
+    }
+    generic_handler = grpc.method_handlers_generic_handler(
+            'ncms.settlement.v1.ProjectionService', rpc_method_handlers)
+    server.add_generic_rpc_handlers((generic_handler,))
+    server.add_registered_method_handlers('ncms.settlement.v1.ProjectionService', rpc_method_handlers)
+
+
+ # This class is part of an EXPERIMENTAL API.
+class ProjectionService:
+    """Settlement's own copies of the catalog and enrolment facts a bill needs (its
+    projections), fed by the owners' change feeds.
+    """
+
+    @staticmethod
+    def ListProjections(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/ncms.settlement.v1.ProjectionService/ListProjections',
+            ncms_dot_settlement_dot_v1_dot_settlement__pb2.ListProjectionsRequest.SerializeToString,
+            ncms_dot_settlement_dot_v1_dot_settlement__pb2.ListProjectionsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def AwaitProjection(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/ncms.settlement.v1.ProjectionService/AwaitProjection',
+            ncms_dot_settlement_dot_v1_dot_settlement__pb2.AwaitProjectionRequest.SerializeToString,
+            ncms_dot_settlement_dot_v1_dot_settlement__pb2.AwaitProjectionResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+
 class AdmissionServiceStub:
     """Admissions: an inpatient stay must be registered before it is settled.
     """

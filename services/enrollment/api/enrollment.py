@@ -1,5 +1,5 @@
-"""The enrollment gRPC servicer. Lookups run on every hospital visit, so they read on
-the raw connection; imports stage and merge in bulk (bulk.py)."""
+"""EnrollmentService: households, members and their enrolment years (chryxxjk, the
+settlement's check), and bulk imports of provincial lists (bulk.py)."""
 
 from __future__ import annotations
 
@@ -7,47 +7,22 @@ import codecs
 import csv
 from collections.abc import Iterable, Iterator
 
-from sqlalchemy import select, text
+from sqlalchemy import text
 
 from ncms.enrollment.v1 import enrollment_pb2, enrollment_pb2_grpc
 from runtime.auth import ROLE_ADMIN, ROLE_INTERNAL, Principal, current_principal
-from runtime.clock import utcnow
+from runtime.change_feed import ChangeFeed
+from runtime.clock import beijing_year, utcnow
 from runtime.db import Database
-from runtime.errors import (
-    ContractError,
-    FieldViolation,
-    invalid_argument,
-    permission_denied,
-)
+from runtime.errors import ContractError, FieldViolation, invalid_argument, permission_denied
 
-from . import records
-from .bulk import Importer
-from .models import Enrollment, Household, Member
+from .. import records, repository
+from ..bulk import Importer
+from .messages import enrollment_change, enrollment_message, entry, member_change
 
-STATUSES = {"1": enrollment_pb2.ENROLLMENT_STATUS_ACTIVE, "0": enrollment_pb2.ENROLLMENT_STATUS_STOPPED}
-CATEGORIES = {"1": enrollment_pb2.CATEGORY_ORDINARY, "2": enrollment_pb2.CATEGORY_FIVE_GUARANTEES,
-              "3": enrollment_pb2.CATEGORY_SUBSISTENCE, "4": enrollment_pb2.CATEGORY_ENTITLED}
 STAGING_BATCH = 10_000
 MAX_SKIPPED_LISTED = 1000
 ANALYZE_AFTER_CHANGED_ROWS = 10_000
-
-_HOUSEHOLD_SQL = "SELECT card, head_name, address, region_code FROM households WHERE card = :card"
-# Members of a household with their enrolment in the year, and their latest category.
-_MEMBERS_SQL = """
-SELECT m.member_id, m.name, m.sex, m.birth_date, m.id_number, m.relation, e.status, e.category,
-       (SELECT l.category FROM enrollments l WHERE l.member_id = m.member_id
-        ORDER BY l.year DESC LIMIT 1) AS latest_category
-FROM members m
-LEFT OUTER JOIN enrollments e ON e.member_id = m.member_id AND e.year = :year
-WHERE m.card = :card
-ORDER BY m.member_id
-"""
-_CHECK_SQL = """
-SELECT m.card, m.name, e.status, e.category
-FROM members m
-LEFT OUTER JOIN enrollments e ON e.member_id = m.member_id AND e.year = :year
-WHERE m.member_id = :member_id
-"""
 
 
 def may_see_id_numbers(principal: Principal) -> bool:
@@ -61,49 +36,44 @@ def _require_reader(principal: Principal, letters: str) -> None:
         raise ContractError("E1004", f"需要权限 {' 或 '.join(letters)}")
 
 
-def enrollment_message(year: int, status: str | None, category: str | None,
-                       fallback_category: str | None = None) -> enrollment_pb2.Enrollment:
-    return enrollment_pb2.Enrollment(
-        year=year, status=STATUSES.get(status or "", enrollment_pb2.ENROLLMENT_STATUS_NONE),
-        category=CATEGORIES.get(category or fallback_category or "", enrollment_pb2.CATEGORY_UNSPECIFIED))
-
-
-class EnrollmentService(enrollment_pb2_grpc.EnrollmentServiceServicer):
-    def __init__(self, db: Database) -> None:
+class EnrollmentServicer(enrollment_pb2_grpc.EnrollmentServiceServicer):
+    def __init__(self, db: Database, feed: ChangeFeed) -> None:
         self.db = db
+        self.feed = feed
 
     def GetHousehold(self, request, context):
         principal = current_principal()
         _require_reader(principal, "E")
-        if not request.card.strip():
-            raise ContractError("E2001", "chzh: 必填")
-        year = request.year or utcnow().year
-        with self.db.raw() as connection:
-            household = connection.execute(_HOUSEHOLD_SQL, {"card": request.card.strip()}).fetchone()
-            members = connection.execute(_MEMBERS_SQL, {"card": request.card.strip(), "year": year}).fetchall() \
-                if household else []
+        card = request.card.strip()
+        if not card:
+            raise ContractError("E2001", "card: 必填", [FieldViolation("card", "必填")])
+        year = request.year or beijing_year()
+        with self.db.read() as connection:
+            household = repository.household(connection, card)
+            members = repository.household_members(connection, card, year) if household else []
         if household is None:
-            raise ContractError("E3001", "参合证号不存在")
+            raise ContractError("E3001")
         full = may_see_id_numbers(principal)
         return enrollment_pb2.GetHouseholdResponse(
-            household=enrollment_pb2.Household(card=household[0], head_name=household[1],
-                                               address=household[2], region_code=household[3]),
+            household=enrollment_pb2.Household(card=household.card, head_name=household.head_name,
+                                               address=household.address, region_code=household.region_code),
             members=[enrollment_pb2.HouseholdMember(
                 member=enrollment_pb2.Member(
-                    member_id=row[0], card=household[0], name=row[1], sex=row[2], birth_date=row[3],
-                    id_number=row[4] if full else records.mask_id_number(row[4]), relation=row[5]),
-                enrollment=enrollment_message(year, row[6], row[7], row[8])) for row in members])
+                    member_id=row.member_id, card=household.card, name=row.name, sex=row.sex,
+                    birth_date=row.birth_date, relation=row.relation,
+                    id_number=row.id_number if full else records.mask_id_number(row.id_number)),
+                enrollment=enrollment_message(year, row.status, row.category, row.latest_category))
+                for row in members])
 
     def GetMember(self, request, context):
         principal = current_principal()
         _require_reader(principal, "E")
-        with self.db.read() as session:
-            member = session.get(Member, request.member_id.strip())
+        with self.db.read() as connection:
+            member = repository.member(connection, request.member_id.strip())
             if member is None:
                 raise ContractError("E3001", "个人编码不存在")
-            household = session.get(Household, member.card)
-            years = session.scalars(select(Enrollment).where(Enrollment.member_id == member.member_id)
-                                    .order_by(Enrollment.year)).all()
+            household = repository.household(connection, member.card)
+            years = repository.member_years(connection, member.member_id)
         full = may_see_id_numbers(principal)
         return enrollment_pb2.GetMemberResponse(
             member=enrollment_pb2.Member(
@@ -118,14 +88,13 @@ class EnrollmentService(enrollment_pb2_grpc.EnrollmentServiceServicer):
         _require_reader(current_principal(), "EFHI")
         if not request.year:
             raise invalid_argument("year", "the year of the visit or admission")
-        with self.db.raw() as connection:
-            row = connection.execute(_CHECK_SQL, {"member_id": request.member_id.strip(),
-                                                  "year": request.year}).fetchone()
+        with self.db.read() as connection:
+            row = repository.enrollment_check(connection, request.member_id.strip(), request.year)
         if row is None:
             raise ContractError("E3001", "个人编码不存在")
         return enrollment_pb2.CheckEnrollmentResponse(
-            enrolled=row[2] == "1", enrollment=enrollment_message(request.year, row[2], row[3]),
-            card=row[0], name=row[1])
+            enrolled=row.status == "1", enrollment=enrollment_message(request.year, row.status, row.category),
+            card=row.card, name=row.name)
 
     # --- import --------------------------------------------------------------------------
 
@@ -144,8 +113,8 @@ class EnrollmentService(enrollment_pb2_grpc.EnrollmentServiceServicer):
             raise ContractError("E2001", f"第1行: 表头缺少 {', '.join(missing)}")
         reader.fieldnames = header
         response = enrollment_pb2.ImportEnrollmentResponse()
-        with self.db.write() as session:
-            importer = Importer(session)
+        with self.db.write() as connection:
+            importer = Importer(connection)
             importer.create_staging()
             batch: list[tuple] = []
             for line, values in _rows(reader):
@@ -169,7 +138,15 @@ class EnrollmentService(enrollment_pb2_grpc.EnrollmentServiceServicer):
                 self._bad_line(response, True, duplicate.line,
                                f"{duplicate.year} 年度与第{duplicate.first_line}行重复")
             response.rows -= importer.drop_duplicates() if duplicates else 0
-            counts = importer.merge(utcnow())
+
+            def changed(members, enrollments) -> None:
+                for rows, change in ((members, member_change), (enrollments, enrollment_change)):
+                    for part in rows:
+                        last = self.feed.append(connection, [entry(change(row)) for row in part])
+                        response.sequence = last or response.sequence
+
+            counts = importer.merge(utcnow(), changed)
+        self.feed.committed()
         if counts.changed >= ANALYZE_AFTER_CHANGED_ROWS:
             self._refresh_statistics()
         response.members_inserted, response.members_updated = counts.members_inserted, counts.members_updated
@@ -184,8 +161,8 @@ class EnrollmentService(enrollment_pb2_grpc.EnrollmentServiceServicer):
         # tables. (SQLite plans by its indexes without statistics.)
         if self.db.is_sqlite:
             return
-        with self.db.write() as session:
-            session.execute(text("ANALYZE households, members, enrollments"))
+        with self.db.write(check_caller=False) as connection:
+            connection.execute(text("ANALYZE households, members, enrollments"))
 
     @staticmethod
     def _bad_line(response, skip_bad: bool, line: int, reason: str) -> None:

@@ -1,54 +1,48 @@
-"""The catalog gRPC servicer: protobuf in and out, one transaction per call.
+"""CatalogService: the hospitals' catalogs (ypmljk, zlmljk), the NCMS catalog, their
+mapping, and resolving a bill's items. Protobuf in and out, one transaction per call.
 
-The mapping rules are in mapping.py, the import file's rules in importing.py.
+The mapping rules are in mapping.py, the import file's rules in importing.py. Every
+change a bill depends on (an item's mapping, an NCMS item's current version) goes to
+the change feed in the same transaction.
 """
 
 from __future__ import annotations
 
-import base64
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import bindparam, insert, update
-from sqlalchemy.orm import Session
+from sqlalchemy import Connection, Row
 
 from ncms.catalog.v1 import catalog_pb2, catalog_pb2_grpc
 from runtime.auth import ROLE_ADMIN, ROLE_INTERNAL, current_principal
+from runtime.change_feed import ChangeFeed, PageToken
 from runtime.clock import utcnow
 from runtime.db import Database
 from runtime.errors import ContractError, FieldViolation, invalid_argument, not_found
 from runtime.timestamps import timestamp
 
-from . import importing, mapping, repository
-from .models import DRUG, SERVICE, HospitalItem, HospitalItemEvent, NcmsItem
+from .. import importing, mapping, repository
+from ..models import DRUG, SERVICE
+from .messages import (
+    CLASS_ENUMS,
+    KINDS,
+    SOURCE_ENUMS,
+    entry,
+    hospital_message,
+    hospital_state,
+    kind_of,
+    ncms_message,
+    ncms_state,
+    text,
+)
 
-KINDS = {catalog_pb2.ITEM_KIND_DRUG: DRUG, catalog_pb2.ITEM_KIND_SERVICE: SERVICE}
-KIND_ENUMS = {v: k for k, v in KINDS.items()}
 KIND_LETTERS = {DRUG: "C", SERVICE: "D"}
-KIND_TABLES = {DRUG: "ypml", SERVICE: "zlml"}
-CLASS_ENUMS = {"A": catalog_pb2.CHARGE_CLASS_A, "B": catalog_pb2.CHARGE_CLASS_B,
-               "C": catalog_pb2.CHARGE_CLASS_C}
-SOURCE_ENUMS = {mapping.NONE: catalog_pb2.MAPPING_SOURCE_NONE,
-                mapping.PROPOSED: catalog_pb2.MAPPING_SOURCE_PROPOSED,
-                mapping.APPROVAL_NUMBER: catalog_pb2.MAPPING_SOURCE_APPROVAL_NUMBER,
-                mapping.NAME_AND_SPEC: catalog_pb2.MAPPING_SOURCE_NAME_AND_SPEC,
-                mapping.MANUAL: catalog_pb2.MAPPING_SOURCE_MANUAL}
-_PRICE = re.compile(r"^\d{1,14}(\.\d{1,4})?$")
+_PRICE = re.compile(r"^[0-9]{1,14}(\.[0-9]{1,4})?$")
 ITEM_FIELDS = ("name", "generic_name", "specification", "dosage_form", "unit", "manufacturer",
                "approval_number", "description", "price", "proposed_ncms_code")
-
-
-def kind_of(value: int) -> str:
-    if value not in KINDS:
-        raise invalid_argument("kind", "ITEM_KIND_DRUG or ITEM_KIND_SERVICE")
-    return KINDS[value]
-
-
-def text(value: Decimal | None) -> str:
-    return "" if value is None else format(value, "f")
 
 
 def facts(kind: str, values: dict) -> mapping.ItemFacts:
@@ -61,15 +55,21 @@ def facts(kind: str, values: dict) -> mapping.ItemFacts:
 class _Row:
     """A change of the call, checked."""
 
-    number: int
+    index: int  # in the request, from 0
     code: str
     delete: bool
     values: dict  # the item's fields (for an upsert)
 
 
-class CatalogService(catalog_pb2_grpc.CatalogServiceServicer):
-    def __init__(self, db: Database) -> None:
+def _bad(index: int, field: str, reason: str) -> ContractError:
+    path = f"changes[{index}].{field}"
+    return ContractError("E2001", f"{path}: {reason}", [FieldViolation(path, reason)])
+
+
+class CatalogServicer(catalog_pb2_grpc.CatalogServiceServicer):
+    def __init__(self, db: Database, feed: ChangeFeed) -> None:
         self.db = db
+        self.feed = feed
 
     # --- the hospital's catalog (ypmljk, zlmljk) -------------------------------------------
 
@@ -78,57 +78,50 @@ class CatalogService(catalog_pb2_grpc.CatalogServiceServicer):
         kind = kind_of(request.kind)
         hospital = principal.hospital_for(request.hospital_code)
         principal.require_letter(KIND_LETTERS[kind])
-        rows = self._checked_rows(kind, request.changes)
+        rows = self._checked_rows(request.changes)
         actor = f"hospital:{principal.user}" if principal.user else principal.subject
-        with self.db.write() as session:
-            existing = repository.hospital_items(session, hospital, kind, [r.code for r in rows])
+        with self.db.write() as connection:
+            existing = repository.hospital_items(connection, hospital, kind, [r.code for r in rows])
             for row in rows:
                 if row.delete and row.code not in existing:
-                    table = KIND_TABLES[kind]
-                    raise ContractError("E2001", f"表{table} 第{row.number}行 列yyxmbm: 项目不存在, 无法删除",
-                                        [FieldViolation(f"{table}[{row.number - 1}].yyxmbm", "项目不存在")])
-            return self._apply(session, hospital, kind, rows, existing, actor)
+                    raise _bad(row.index, "code", "项目不存在, 无法删除")
+            response = self._apply(connection, hospital, kind, rows, existing, actor)
+        self.feed.committed()
+        return response
 
-    def _checked_rows(self, kind: str, changes: Iterable[catalog_pb2.HospitalItemChange]) -> list[_Row]:
-        table = KIND_TABLES[kind]
+    @staticmethod
+    def _checked_rows(changes: Iterable[catalog_pb2.HospitalItemChange]) -> list[_Row]:
         rows: list[_Row] = []
         first_row: dict[str, int] = {}
-
-        def bad(change, column: str, reason: str) -> ContractError:
-            return ContractError("E2001", f"表{table} 第{change.row_number}行 列{column}: {reason}",
-                                 [FieldViolation(f"{table}[{change.row_number - 1}].{column}", reason)])
-
-        for index, change in enumerate(changes, 1):
-            if not change.row_number:
-                change.row_number = index
+        for index, change in enumerate(changes):
             code = change.code.strip()
             if not code or len(code) > 50:
-                raise bad(change, "yyxmbm", "必填, 最长50个字符")
+                raise _bad(index, "code", "必填, 最长50个字符")
             if code in first_row:
-                raise bad(change, "yyxmbm", f"与第{first_row[code]}行重复")
-            first_row[code] = change.row_number
+                raise _bad(index, "code", f"与第{first_row[code] + 1}行重复")
+            first_row[code] = index
             if change.operation == catalog_pb2.CHANGE_OPERATION_DELETE:
-                rows.append(_Row(change.row_number, code, True, {}))
+                rows.append(_Row(index, code, True, {}))
                 continue
             if change.operation != catalog_pb2.CHANGE_OPERATION_UPSERT:
-                raise bad(change, "czlx", "须为 A、M 或 D")
+                raise _bad(index, "operation", "须为 新增、修改 或 删除")
             if not change.name.strip():
-                raise bad(change, "xmmc", "必填")
+                raise _bad(index, "name", "必填")
             if not _PRICE.match(change.price.strip()):
-                raise bad(change, "dj", "须为不小于0、最多4位小数的金额")
+                raise _bad(index, "price", "须为不小于0、最多4位小数的金额")
             values = {field: getattr(change, field).strip() for field in ITEM_FIELDS if field != "price"}
             values["price"] = Decimal(change.price.strip()).quantize(Decimal("0.0001"))
-            rows.append(_Row(change.row_number, code, False, values))
+            rows.append(_Row(index, code, False, values))
         if not rows:
-            raise ContractError("E2001", f"表{table}: 至少需要1行")
+            raise ContractError("E2001", "changes: 至少需要1行", [FieldViolation("changes", "至少需要1行")])
         return rows
 
-    def _apply(self, session: Session, hospital: str, kind: str, rows: list[_Row],
-               existing: dict[str, HospitalItem], actor: str) -> catalog_pb2.ApplyHospitalCatalogResponse:
+    def _apply(self, connection: Connection, hospital: str, kind: str, rows: list[_Row],
+               existing: dict[str, Row], actor: str) -> catalog_pb2.ApplyHospitalCatalogResponse:
         now = utcnow()
         response = catalog_pb2.ApplyHospitalCatalogResponse()
-        to_map: list[tuple[_Row, HospitalItem | None]] = []
-        deletes: list[HospitalItem] = []
+        to_map: list[tuple[_Row, Row | None]] = []
+        deletes: list[Row] = []
         for row in rows:
             item = existing.get(row.code)
             if row.delete:
@@ -143,8 +136,8 @@ class CatalogService(catalog_pb2_grpc.CatalogServiceServicer):
                 continue
             to_map.append((row, item))
 
-        decisions = self._mappings(session, kind, to_map)
-        new_items, updates, events = [], [], []
+        decisions = self._mappings(connection, kind, to_map)
+        new_items, updates, events, changes = [], [], [], []
         for (row, item), decision in zip(to_map, decisions, strict=True):
             values = {**row.values, "ncms_code": decision.ncms_code,
                       "mapping_source": decision.source, "deleted": False, "updated_at": now}
@@ -154,36 +147,35 @@ class CatalogService(catalog_pb2_grpc.CatalogServiceServicer):
                 response.added += 1
             else:
                 updates.append({"item_id": item.id, **values})
-                events.append(self._event(item.id, "add" if item.deleted else "modify", values, now, actor))
+                events.append(_event(item.id, "add" if item.deleted else "modify", values, now, actor))
                 response.updated += 1
+            changes.append(hospital_state(hospital, kind, row.code, deleted=False, ncms_code=decision.ncms_code,
+                                          mapping_source=decision.source))
             if decision.ncms_code:
                 response.mapped += 1
             else:
                 response.unmapped += 1
         for item in deletes:
-            updates.append({"item_id": item.id, **{f: getattr(item, f) for f in ITEM_FIELDS},
-                            "ncms_code": item.ncms_code, "mapping_source": item.mapping_source,
-                            "deleted": True, "updated_at": now})
-            events.append(self._event(item.id, "delete", {f: getattr(item, f) for f in ITEM_FIELDS}
-                                      | {"ncms_code": item.ncms_code, "mapping_source": item.mapping_source},
-                                      now, actor))
+            updates.append({"item_id": item.id, **_values(item), "ncms_code": item.ncms_code,
+                            "mapping_source": item.mapping_source, "deleted": True, "updated_at": now})
+            events.append(_event(item.id, "delete", _values(item) | {
+                "ncms_code": item.ncms_code, "mapping_source": item.mapping_source}, now, actor))
+            changes.append(hospital_state(hospital, kind, item.code, deleted=True, ncms_code=item.ncms_code,
+                                          mapping_source=item.mapping_source))
             response.deleted += 1
         if new_items:
-            ids = session.execute(insert(HospitalItem).returning(HospitalItem.id, HospitalItem.code),
-                                  new_items).all()
-            by_code = {code: item_id for item_id, code in ids}
-            events += [self._event(by_code[values["code"]], "add", values, now, actor) for values in new_items]
+            ids = repository.add_hospital_items(connection, new_items)
+            events += [_event(ids[values["code"]], "add", values, now, actor) for values in new_items]
         if updates:
-            session.execute(update(HospitalItem.__table__).where(
-                HospitalItem.__table__.c.id == bindparam("item_id")), updates)
-        if events:
-            session.execute(insert(HospitalItemEvent), events)
+            repository.update_hospital_items(connection, updates)
+        repository.add_item_events(connection, events)
+        response.sequence = self.feed.append(connection, [entry(change) for change in changes])
         return response
 
-    def _mappings(self, session: Session, kind: str,
-                  to_map: list[tuple[_Row, HospitalItem | None]]) -> list[mapping.Decision]:
+    def _mappings(self, connection: Connection, kind: str,
+                  to_map: list[tuple[_Row, Row | None]]) -> list[mapping.Decision]:
         wanted = [facts(kind, row.values) for row, _ in to_map]
-        by_code, by_approval, by_name = repository.candidates(session, kind, *mapping.lookup_keys(wanted))
+        by_code, by_approval, by_name = repository.candidates(connection, kind, *mapping.lookup_keys(wanted))
         decisions = []
         for (_row, item), item_facts in zip(to_map, wanted, strict=True):
             if (item is not None and item.mapping_source == mapping.MANUAL and not item.deleted
@@ -193,15 +185,6 @@ class CatalogService(catalog_pb2_grpc.CatalogServiceServicer):
                 decisions.append(mapping.decide(item_facts, by_code, by_approval, by_name))
         return decisions
 
-    @staticmethod
-    def _event(item_id: int, event: str, values: dict, now: datetime, actor: str) -> dict:
-        return {"hospital_item_id": item_id, "time": now, "event": event,
-                "name": values.get("name") or "", "specification": values.get("specification") or "",
-                "approval_number": values.get("approval_number") or "", "price": values.get("price"),
-                "proposed_ncms_code": values.get("proposed_ncms_code") or "",
-                "ncms_code": values.get("ncms_code"), "mapping_source": values.get("mapping_source") or "none",
-                "actor": actor}
-
     # --- resolving a bill ------------------------------------------------------------------
 
     def ResolveItems(self, request, context):
@@ -209,7 +192,7 @@ class CatalogService(catalog_pb2_grpc.CatalogServiceServicer):
         wanted: dict[str, list[str]] = {}
         for ref in request.items:
             wanted.setdefault(kind_of(ref.kind), []).append(ref.code)
-        with self.db.raw() as connection:
+        with self.db.read() as connection:
             found = {(kind, code): row for kind, codes in wanted.items()
                      for code, row in repository.resolve(connection, hospital, kind, codes).items()}
         response = catalog_pb2.ResolveItemsResponse()
@@ -271,8 +254,8 @@ class CatalogService(catalog_pb2_grpc.CatalogServiceServicer):
                                          "未导入任何数据", errors[:100])
         response = catalog_pb2.ImportNcmsCatalogResponse(skipped=skipped)
         now = utcnow()
-        with self.db.write() as session:
-            current = repository.current_ncms_items(session, kind, rows)
+        with self.db.write() as connection:
+            current = repository.current_ncms_items(connection, kind, rows)
             new_versions, closing = [], []
             for code, (_line, row) in rows.items():
                 existing = current.get(code)
@@ -291,52 +274,57 @@ class CatalogService(catalog_pb2_grpc.CatalogServiceServicer):
                     "self_pay_ratio": row.self_pay_ratio, "price_limit": row.price_limit,
                     "valid_from": now, "valid_to": None, **row.normalised()})
             if closing:
-                session.execute(update(NcmsItem.__table__).where(
-                    NcmsItem.__table__.c.id == bindparam("version_id")), closing)
-            for part in repository.chunks(new_versions, 1000):
-                session.execute(insert(NcmsItem), list(part))
-            response.newly_mapped = self._map_unmapped(session, kind, f"import:{principal.subject}")
+                repository.close_versions(connection, closing)
+            changes = [ncms_state(version) for version in repository.add_versions(connection, new_versions)]
+            response.newly_mapped, mapped = self._map_unmapped(connection, kind, f"import:{principal.subject}")
+            response.sequence = self.feed.append(connection, [entry(change) for change in changes + mapped])
+        self.feed.committed()
         return response
 
-    def _map_unmapped(self, session: Session, kind: str, actor: str) -> int:
+    def _map_unmapped(self, connection: Connection, kind: str,
+                      actor: str) -> tuple[int, list[catalog_pb2.CatalogChange]]:
         """Try the automatic rules again on every unmapped item of ``kind``."""
-        mapped, after_id, now = 0, 0, utcnow()
+        changes, after_id, now = [], 0, utcnow()
         while True:
-            batch = repository.unmapped(session, None, kind, after_id=after_id, limit=2000)
+            batch = repository.unmapped(connection, None, kind, after_id=after_id, limit=2000)
             if not batch:
-                return mapped
+                return len(changes), changes
             after_id = batch[-1].id
             wanted = [facts(kind, _values(item)) for item in batch]
-            by_code, by_approval, by_name = repository.candidates(session, kind, *mapping.lookup_keys(wanted))
+            by_code, by_approval, by_name = repository.candidates(connection, kind, *mapping.lookup_keys(wanted))
+            updates, events = [], []
             for item, item_facts in zip(batch, wanted, strict=True):
                 decision = mapping.decide(item_facts, by_code, by_approval, by_name)
                 if decision.ncms_code:
-                    item.ncms_code, item.mapping_source, item.updated_at = decision.ncms_code, decision.source, now
-                    session.add(HospitalItemEvent(**self._event(item.id, "map", _values(item) | {
-                        "ncms_code": decision.ncms_code, "mapping_source": decision.source}, now, actor)))
-                    mapped += 1
-            session.flush()
+                    updates.append({"item_id": item.id, "ncms_code": decision.ncms_code,
+                                    "mapping_source": decision.source, "updated_at": now})
+                    events.append(_event(item.id, "map", _values(item) | {
+                        "ncms_code": decision.ncms_code, "mapping_source": decision.source}, now, actor))
+                    changes.append(hospital_state(item.hospital_code, kind, item.code, deleted=False,
+                                                  ncms_code=decision.ncms_code, mapping_source=decision.source))
+            if updates:
+                repository.update_hospital_items(connection, updates)
+            repository.add_item_events(connection, events)
 
     def SearchNcmsItems(self, request, context):
         current_principal().require_role(ROLE_ADMIN, ROLE_INTERNAL)
         kind = KINDS.get(request.kind)
         limit = min(request.page_size or 50, 500)
-        with self.db.read() as session:
-            found = repository.search_ncms(session, kind, request.query.strip(), limit)
-            return catalog_pb2.SearchNcmsItemsResponse(items=[ncms_message(i) for i in found])
+        with self.db.read() as connection:
+            found = repository.search_ncms(connection, kind, request.query.strip(), limit)
+        return catalog_pb2.SearchNcmsItemsResponse(items=[ncms_message(i) for i in found])
 
     def GetNcmsItem(self, request, context):
         current_principal()
         kind = kind_of(request.kind)
         moment = request.as_of.ToDatetime().replace(tzinfo=utcnow().tzinfo) if request.HasField("as_of") else utcnow()
-        with self.db.read() as session:
-            versions = repository.ncms_versions(session, kind, request.code.strip())
-            if not versions:
-                raise not_found(f"NCMS item {request.code}")
-            version = repository.ncms_as_of(versions, moment)
-            return catalog_pb2.GetNcmsItemResponse(
-                item=ncms_message(version) if version else None,
-                versions=[ncms_message(v) for v in versions])
+        with self.db.read() as connection:
+            versions = repository.ncms_versions(connection, kind, request.code.strip())
+        if not versions:
+            raise not_found(f"NCMS item {request.code}")
+        version = repository.ncms_as_of(versions, moment)
+        return catalog_pb2.GetNcmsItemResponse(item=ncms_message(version) if version else None,
+                                               versions=[ncms_message(v) for v in versions])
 
     # --- operators -----------------------------------------------------------------------------
 
@@ -346,15 +334,16 @@ class CatalogService(catalog_pb2_grpc.CatalogServiceServicer):
         hospital = principal.hospital_for(request.hospital_code.strip())
         kind = KINDS.get(request.kind)
         limit = min(request.page_size or 100, 1000)
-        after_id = _page(request.page_token)
-        with self.db.read() as session:
-            items = repository.unmapped(session, hospital, kind, after_id=after_id, limit=limit + 1)
-            total = repository.count_unmapped(session, hospital, kind)
+        after = PageToken.parse(request.page_token)
+        with self.db.read() as connection:
+            items = repository.unmapped(connection, hospital, kind, after_id=int(after.after or 0) if after else 0,
+                                        limit=limit + 1)
+            total = repository.count_unmapped(connection, hospital, kind)
         more = len(items) > limit
         items = items[:limit]
         return catalog_pb2.ListUnmappedItemsResponse(
             items=[hospital_message(i) for i in items], total=total,
-            next_page_token=_token(items[-1].id) if more and items else "")
+            next_page_token=PageToken(0, items[-1].id).text() if more and items else "")
 
     def MapItem(self, request, context):
         principal = current_principal()
@@ -362,74 +351,54 @@ class CatalogService(catalog_pb2_grpc.CatalogServiceServicer):
         kind = kind_of(request.kind)
         hospital = principal.hospital_for(request.hospital_code.strip())
         ncms_code = request.ncms_code.strip()
-        with self.db.write() as session:
-            item = repository.hospital_item(session, hospital, kind, request.code.strip())
+        with self.db.write() as connection:
+            item = repository.hospital_item(connection, hospital, kind, request.code.strip())
             if item is None or item.deleted:
                 raise not_found(f"item {request.code} of hospital {hospital} ({kind})")
-            if ncms_code not in repository.current_ncms_items(session, kind, [ncms_code]):
+            if ncms_code not in repository.current_ncms_items(connection, kind, [ncms_code]):
                 raise not_found(f"NCMS {kind} item {ncms_code}")
             now = utcnow()
-            item.ncms_code, item.mapping_source, item.updated_at = ncms_code, mapping.MANUAL, now
-            session.add(HospitalItemEvent(**self._event(item.id, "map", _values(item) | {
-                "ncms_code": ncms_code, "mapping_source": mapping.MANUAL}, now, principal.subject)))
-            session.flush()
-            return catalog_pb2.MapItemResponse(item=hospital_message(item))
+            repository.update_hospital_items(connection, [{
+                "item_id": item.id, "ncms_code": ncms_code, "mapping_source": mapping.MANUAL, "updated_at": now}])
+            repository.add_item_events(connection, [_event(item.id, "map", _values(item) | {
+                "ncms_code": ncms_code, "mapping_source": mapping.MANUAL}, now, principal.subject)])
+            sequence = self.feed.append(connection, [entry(hospital_state(
+                hospital, kind, item.code, deleted=False, ncms_code=ncms_code, mapping_source=mapping.MANUAL))])
+            item = repository.hospital_item(connection, hospital, kind, item.code)
+        self.feed.committed()
+        return catalog_pb2.MapItemResponse(item=hospital_message(item), sequence=sequence)
 
     def GetHospitalItem(self, request, context):
         principal = current_principal()
         kind = kind_of(request.kind)
         hospital = principal.hospital_for(request.hospital_code.strip())
-        with self.db.read() as session:
-            item = repository.hospital_item(session, hospital, kind, request.code.strip())
+        with self.db.read() as connection:
+            item = repository.hospital_item(connection, hospital, kind, request.code.strip())
             if item is None:
                 raise not_found(f"item {request.code} of hospital {hospital} ({kind})")
-            history = [catalog_pb2.HospitalItemEvent(
-                time=timestamp(e.time), event=e.event, name=e.name, specification=e.specification,
-                approval_number=e.approval_number, price=text(e.price),
-                proposed_ncms_code=e.proposed_ncms_code, ncms_code=e.ncms_code or "",
-                mapping_source=SOURCE_ENUMS.get(e.mapping_source, catalog_pb2.MAPPING_SOURCE_NONE),
-                actor=e.actor) for e in repository.item_events(session, item.id)]
-            return catalog_pb2.GetHospitalItemResponse(item=hospital_message(item), history=history)
+            events = repository.item_events(connection, item.id)
+        history = [catalog_pb2.HospitalItemEvent(
+            time=timestamp(e.time), event=e.event, name=e.name, specification=e.specification,
+            approval_number=e.approval_number, price=text(e.price), proposed_ncms_code=e.proposed_ncms_code,
+            ncms_code=e.ncms_code or "",
+            mapping_source=SOURCE_ENUMS.get(e.mapping_source, catalog_pb2.MAPPING_SOURCE_NONE),
+            actor=e.actor) for e in events]
+        return catalog_pb2.GetHospitalItemResponse(item=hospital_message(item), history=history)
 
 
-def _values(item: HospitalItem) -> dict:
+def _values(item: Row) -> dict:
     return {field: getattr(item, field) for field in ITEM_FIELDS}
 
 
-def _ncms_content(item: NcmsItem) -> tuple:
+def _ncms_content(item: Row) -> tuple:
     return (item.name, item.specification, item.dosage_form, item.unit, item.approval_number,
             item.charge_class, item.self_pay_ratio, item.price_limit)
 
 
-def _page(token: str) -> int:
-    if not token:
-        return 0
-    try:
-        return int(base64.urlsafe_b64decode(token.encode()).decode())
-    except (ValueError, UnicodeDecodeError):
-        raise invalid_argument("page_token", "not a token this service issued") from None
-
-
-def _token(last_id: int) -> str:
-    return base64.urlsafe_b64encode(str(last_id).encode()).decode()
-
-
-def ncms_message(item: NcmsItem) -> catalog_pb2.NcmsItem:
-    return catalog_pb2.NcmsItem(
-        kind=KIND_ENUMS[item.kind], code=item.code, name=item.name, specification=item.specification,
-        dosage_form=item.dosage_form, unit=item.unit, approval_number=item.approval_number,
-        charge_class=CLASS_ENUMS[item.charge_class], self_pay_ratio=text(item.self_pay_ratio),
-        price_limit=text(item.price_limit), valid_from=timestamp(item.valid_from),
-        valid_to=timestamp(item.valid_to), version_id=item.id)
-
-
-def hospital_message(item: HospitalItem) -> catalog_pb2.HospitalItem:
-    return catalog_pb2.HospitalItem(
-        hospital_code=item.hospital_code, kind=KIND_ENUMS[item.kind], code=item.code, name=item.name,
-        generic_name=item.generic_name, specification=item.specification,
-        dosage_form=item.dosage_form, unit=item.unit, manufacturer=item.manufacturer,
-        approval_number=item.approval_number, description=item.description, price=text(item.price),
-        proposed_ncms_code=item.proposed_ncms_code, deleted=item.deleted, ncms_code=item.ncms_code or "",
-        mapping_source=SOURCE_ENUMS.get(item.mapping_source, catalog_pb2.MAPPING_SOURCE_NONE),
-        update_time=timestamp(item.updated_at))
-
+def _event(item_id: int, event: str, values: dict, now: datetime, actor: str) -> dict:
+    return {"hospital_item_id": item_id, "time": now, "event": event,
+            "name": values.get("name") or "", "specification": values.get("specification") or "",
+            "approval_number": values.get("approval_number") or "", "price": values.get("price"),
+            "proposed_ncms_code": values.get("proposed_ncms_code") or "",
+            "ncms_code": values.get("ncms_code"), "mapping_source": values.get("mapping_source") or "none",
+            "actor": actor}
