@@ -11,7 +11,10 @@ from ncms.settlement.v1 import settlement_pb2, settlement_pb2_grpc
 from .context import CommandError, Context, message_dict, table
 
 pass_context = click.make_pass_decorator(Context)
-CATEGORIES = {"1": "普通", "2": "五保", "3": "低保", "4": "优抚"}
+CATEGORIES = {settlement_pb2.MEMBER_CATEGORY_ORDINARY: "普通", settlement_pb2.MEMBER_CATEGORY_FIVE_GUARANTEES: "五保",
+              settlement_pb2.MEMBER_CATEGORY_SUBSISTENCE: "低保", settlement_pb2.MEMBER_CATEGORY_ENTITLED: "优抚"}
+CHARGE_CLASSES = {settlement_pb2.CHARGE_CLASS_A: "甲", settlement_pb2.CHARGE_CLASS_B: "乙",
+                  settlement_pb2.CHARGE_CLASS_C: "丙"}
 
 
 @click.group()
@@ -34,7 +37,7 @@ def _show_record(record: settlement_pb2.SettlementRecord) -> None:
     click.echo(f"{kind} settlement {result.settlement_number} of {record.hospital_code} "
                f"(level {record.hospital_level}), number {result.number}: {state}")
     click.echo(f"  member   {record.member_id} {record.name}, card {record.card}, "
-               f"{CATEGORIES.get(record.category, record.category)}, year {record.year}")
+               f"{CATEGORIES.get(record.category, '')}, year {record.year}")
     visit = f"  visit    {when(record.visit_time)}"
     if record.HasField("discharge_time"):
         visit += f" to {when(record.discharge_time)}"
@@ -49,7 +52,7 @@ def _show_record(record: settlement_pb2.SettlementRecord) -> None:
     table(["mxxh", "item", "name", "price", "qty", "je", "nhbm", "class", "share", "limit", "over", "zfje",
            "flzf", "kbfy"],
           [[line.line_number, line.item_code, line.item_name, line.price, line.quantity, line.amount,
-            line.ncms_code, line.charge_class, line.self_pay_ratio, line.price_limit, line.over_limit,
+            line.ncms_code, CHARGE_CLASSES.get(line.charge_class, ""), line.self_pay_ratio, line.price_limit, line.over_limit,
             line.self_pay, line.class_self_pay, line.eligible] for line in result.lines])
 
 
@@ -81,3 +84,24 @@ def settlement_show(ctx: Context, hospital: str, mzbh: str | None, zybh: str | N
             click.echo("")
 
     ctx.emit(message_dict(response), human)
+
+
+SOURCES = {settlement_pb2.PROJECTION_SOURCE_CATALOG: "catalog", settlement_pb2.PROJECTION_SOURCE_ENROLLMENT: "enrollment"}
+
+
+@settlement.command("projections")
+@pass_context
+def projections(ctx: Context) -> None:
+    """Settlement's copies of the catalog and of enrolment: how far each has applied its
+    owner's change feed, its lag, and the rows it keeps."""
+    with ctx.calling("settlement"):
+        found = ctx.services("settlement", settlement_pb2_grpc).ListProjections(
+            settlement_pb2.ListProjectionsRequest()).projections
+
+    def human() -> None:
+        table(["source", "state", "applied", "head", "lag", "lag (s)", "applied at", "here", "rows"],
+              [[SOURCES.get(p.source, "?"), "in sync" if p.synced else "syncing", p.sequence, p.head_sequence,
+                p.lag_sequences, f"{p.lag_seconds:.1f}", when(p.apply_time), "yes" if p.applying_here else "",
+                ", ".join(f"{name} {count}" for name, count in sorted(p.rows.items()))] for p in found])
+
+    ctx.emit({"projections": [message_dict(p) for p in found]}, human)
