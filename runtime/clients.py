@@ -38,6 +38,11 @@ def open_channel(address: str, idempotent: Iterable[tuple[str, str]] = ()) -> gr
         ("grpc.enable_retries", 1),
         ("grpc.service_config", json.dumps(config)),
         ("grpc.keepalive_time_ms", 60_000),
+        # A restarted service is back in seconds: reconnect within seconds too (gRPC's
+        # own backoff grows to two minutes, and a connection refused meanwhile fails
+        # every call at once).
+        ("grpc.initial_reconnect_backoff_ms", 200),
+        ("grpc.max_reconnect_backoff_ms", 2_000),
         ("grpc.max_receive_message_length", 64 * 1024 * 1024),
         ("grpc.max_send_message_length", 64 * 1024 * 1024),
     ]

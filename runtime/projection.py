@@ -117,12 +117,12 @@ class Source(Protocol):
 class Follower:
     """Keeps one projection up to date, in a thread of its own."""
 
-    def __init__(self, db: Database, cursors: Table, source: Source, *, page_size: int = 2000,
-                 retry_seconds: float = 1.0) -> None:
+    def __init__(self, db: Database, cursors: Table, source: Source, *, retry_seconds: float = 1.0,
+                 progress_seconds: float = 5.0) -> None:
         self.db = db
         self.cursors = cursors
         self.source = source
-        self.page_size = page_size
+        self.progress_seconds = progress_seconds
         self.retry_seconds = retry_seconds
         self._stopping = threading.Event()
         self._applied = threading.Condition()
@@ -194,8 +194,9 @@ class Follower:
                     connection.execute(update(self.cursors).where(self.cursors.c.source == self.source.name)
                                        .values(sequence=None))
                 return
-            log.warning("projection %s: the source is not answering (%s); retrying", self.source.name,
-                        error.message)
+            log.warning("projection %s: the source is not answering (%s: %s); retrying", self.source.name,
+                        exc.code().name if hasattr(exc, "code") else "?", exc.details() if hasattr(exc, "details")
+                        else error.message)
             return
         log.exception("projection %s: applying failed; retrying", self.source.name)
 
@@ -212,6 +213,7 @@ class Follower:
         """The whole state again, page by page, then the rows it did not bring swept."""
         generation = cursor.generation + 1
         started, rows, token, sequence = time.monotonic(), 0, "", None
+        reported = started
         log.info("projection %s: listing the source's state (generation %d)", self.source.name, generation)
         while True:
             entities, valid_at, token = self.source.list_page(token)
@@ -219,9 +221,10 @@ class Follower:
             with self.db.write(check_caller=False) as connection:
                 self.source.apply(connection, entities, generation)
             rows += len(entities)
-            if rows and (rows // self.page_size) % 50 == 0:
-                log.info("projection %s: %d rows listed (%.0f rows/s)", self.source.name, rows,
-                         rows / max(time.monotonic() - started, 1e-6))
+            if time.monotonic() - reported >= self.progress_seconds:
+                reported = time.monotonic()
+                log.info("projection %s: %d rows listed so far (%.0f rows/s)", self.source.name, rows,
+                         rows / max(reported - started, 1e-6))
             if not token or self._stopping.is_set():
                 break
         if self._stopping.is_set():

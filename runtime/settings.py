@@ -88,6 +88,9 @@ class Settings(BaseSettings):
     # How long a catalog upload (ypmljk, zlmljk) waits for settlement to apply it, so
     # that the next bill is priced with it.
     projection_wait_seconds: float = Field(3.0, ge=0)
+    # Rows per page when settlement lists an owner's state (each page is one write
+    # transaction in settlement's database).
+    projection_page_size: int = Field(2000, ge=10, le=5000)
 
     # Gateway (the legacy SOAP front door).
     # The address hospitals use, published as the WSDL's soap:address (behind a proxy

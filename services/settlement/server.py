@@ -52,8 +52,8 @@ def build(settings: Settings, listen: str | None = None) -> RunningServer:
     identity = identity_channel(settings.identity_address)
     credentials = ClientCredentials(identity_pb2_grpc.TokenServiceStub(identity), SETTLEMENT_CLIENT,
                                     settings.secret("settlement_client_secret"), timeout=settings.grpc_deadline_seconds)
-    sources = [CatalogSource(settings.catalog_address, credentials),
-               EnrollmentSource(settings.enrollment_address, credentials)]
+    sources = [CatalogSource(settings.catalog_address, credentials, settings.projection_page_size),
+               EnrollmentSource(settings.enrollment_address, credentials, settings.projection_page_size)]
     followers = {source.name: Follower(db, PROJECTION_CURSORS, source) for source in sources}
     settlements = SettlementServicer(db, policies, ProjectedFacts(db, upstream), upstream.hospital_level)
     grpc = settlement_pb2_grpc

@@ -23,7 +23,7 @@ CATEGORIES = {enrollment_pb2.CATEGORY_ORDINARY: ORDINARY, enrollment_pb2.CATEGOR
 class EnrollmentSource:
     name = "enrollment"
 
-    def __init__(self, address: str, credentials: ClientCredentials, page_size: int = 5000) -> None:
+    def __init__(self, address: str, credentials: ClientCredentials, page_size: int = 2000) -> None:
         self._channel = open_channel(address)
         self._feed = enrollment_pb2_grpc.EnrollmentFeedServiceStub(with_token(self._channel, credentials.token))
         self._page_size = page_size
