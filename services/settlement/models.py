@@ -46,6 +46,26 @@ class PolicyVersion(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
+class ImportedPolicy(Base):
+    """A year's policy as the centre imported it (`ncms policy import`): checked, with
+    who imported it, when, and from which day (Beijing time) it is in force. The newest
+    version whose day has come is the year's policy; earlier versions are kept."""
+
+    __tablename__ = "policies"
+    __table_args__ = (Index("ix_policies_year", "year", "effective_from"),)
+
+    id: Mapped[int] = mapped_column(_ID, primary_key=True)
+    year: Mapped[int] = mapped_column(Integer)
+    effective_from: Mapped[date] = mapped_column(Date)
+    digest: Mapped[str] = mapped_column(String(32))
+    source: Mapped[str] = mapped_column(String(200))  # the file's name as given
+    text: Mapped[str] = mapped_column(Text)  # the file as imported, comments and all
+    content: Mapped[str] = mapped_column(Text)  # the checked policy, JSON (decimals as strings)
+    note: Mapped[str] = mapped_column(String(500), default="")
+    imported_by: Mapped[str] = mapped_column(String(120))
+    imported_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
 class Admission(Base):
     """An inpatient admission (zydjjk); zybh is unique within the hospital."""
 

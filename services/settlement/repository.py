@@ -11,13 +11,14 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import Connection, Row, and_, bindparam, insert, or_, select, update
+from sqlalchemy import Connection, Row, and_, bindparam, insert, or_, select, text, update
 
 from runtime.db import insert_ignoring_conflicts
 
 from . import reconciliation
 from .models import (
     Admission,
+    ImportedPolicy,
     MemberYear,
     PolicyVersion,
     Reconciliation,
@@ -29,6 +30,7 @@ ZERO = Decimal("0.00")
 ADMISSIONS = Admission.__table__
 MEMBER_YEARS = MemberYear.__table__
 POLICY_VERSIONS = PolicyVersion.__table__
+POLICIES = ImportedPolicy.__table__
 RECONCILIATIONS = Reconciliation.__table__
 SETTLEMENTS = Settlement.__table__
 SETTLEMENT_LINES = SettlementLine.__table__
@@ -66,6 +68,44 @@ def add_policy_version(connection: Connection, values: dict) -> Row:
     """The recorded copy of a policy, made unless another replica made it meanwhile."""
     insert_ignoring_conflicts(connection, POLICY_VERSIONS, values)
     return policy_version(connection, values["year"], values["digest"])
+
+
+def imported_policies(connection: Connection, year: int = 0) -> Sequence[Row]:
+    """The imported versions (of one year, or all), newest first, without their texts."""
+    query = select(*[c for c in POLICIES.c if c.name not in ("text", "content")])
+    if year:
+        query = query.where(POLICIES.c.year == year)
+    return connection.execute(query.order_by(POLICIES.c.year.desc(), POLICIES.c.effective_from.desc(),
+                                             POLICIES.c.id.desc())).all()
+
+
+def policies_in_force(connection: Connection, year: int, day: date) -> list[int]:
+    """Ids of the year's versions whose day has come, the one in force first."""
+    return list(connection.execute(
+        select(POLICIES.c.id).where(POLICIES.c.year == year, POLICIES.c.effective_from <= day)
+        .order_by(POLICIES.c.effective_from.desc(), POLICIES.c.id.desc())).scalars())
+
+
+def imported_policy(connection: Connection, policy_id: int) -> Row | None:
+    return connection.execute(select(POLICIES).where(POLICIES.c.id == policy_id)).first()
+
+
+def lock_policies(connection: Connection) -> None:
+    """One import at a time (SQLite serialises writers anyway)."""
+    if connection.dialect.name == "postgresql":
+        connection.execute(text("LOCK TABLE policies IN SHARE ROW EXCLUSIVE MODE"))
+
+
+def add_imported_policy(connection: Connection, values: dict) -> Row:
+    policy_id = connection.execute(insert(POLICIES).values(**values).returning(POLICIES.c.id)).scalar_one()
+    return imported_policy(connection, policy_id)
+
+
+def recent_settlements(connection: Connection, year: int, limit: int) -> list[SettlementRecord]:
+    """The year's newest settlements in force, with their lines (for a policy's dry run)."""
+    return _records(connection, connection.execute(
+        select(SETTLEMENTS).where(SETTLEMENTS.c.year == year, SETTLEMENTS.c.refunded_at.is_(None))
+        .order_by(SETTLEMENTS.c.id.desc()).limit(limit)).all())
 
 
 # --- a settlement's write path ----------------------------------------------------------------

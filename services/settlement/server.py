@@ -23,6 +23,7 @@ from runtime.settings import Settings
 
 from .api.admissions import AdmissionServicer
 from .api.hospital_relay import HospitalRelayServicer
+from .api.policies import ImportedPolicies, PolicyServicer, import_directory
 from .api.projections import ProjectionServicer
 from .api.reconciliation import ReconciliationServicer
 from .api.settlements import SettlementServicer
@@ -45,8 +46,13 @@ def _name(module, service: str) -> str:
 
 def build(settings: Settings, listen: str | None = None) -> RunningServer:
     db = service_main.open_database(settings, "settlement", MIGRATIONS)
-    policies = PolicyStore(settings.policies_path, default_fallback=settings.policy_default_fallback)
-    log.info("policies from %s (a year without a file: %s)", settings.policies_path,
+    try:
+        import_directory(db, settings.policies_path)  # files of the old policy directory, once
+    except Exception:
+        db.dispose()
+        raise
+    policies = PolicyStore(ImportedPolicies(db), default_fallback=settings.policy_default_fallback)
+    log.info("policies as imported (a year without one: %s)",
              "the default policy" if settings.policy_default_fallback else "no policy, E4006")
     upstream = Upstream(settings)
     identity = identity_channel(settings.identity_address)
@@ -71,6 +77,8 @@ def build(settings: Settings, listen: str | None = None) -> RunningServer:
                        HospitalRelayServicer(upstream, settings.hospital_call_timeout_seconds)),
         ServiceBinding(_name(settlement_pb2, "ProjectionService"), grpc.add_ProjectionServiceServicer_to_server,
                        ProjectionServicer(followers)),
+        ServiceBinding(_name(settlement_pb2, "PolicyService"), grpc.add_PolicyServiceServicer_to_server,
+                       PolicyServicer(db, policies)),
         ServiceBinding(_name(supervision_pb2, "SupervisionService"),
                        supervision_pb2_grpc.add_SupervisionServiceServicer_to_server,
                        SupervisionService(db, upstream, settings.supervision_rules))],

@@ -639,3 +639,165 @@ class AwaitProjectionResponse(_message.Message):
     applied: bool
     sequence: int
     def __init__(self, applied: _Optional[bool] = ..., sequence: _Optional[int] = ...) -> None: ...
+
+class PolicyProblem(_message.Message):
+    __slots__ = ("line", "key", "reason", "message", "value")
+    LINE_FIELD_NUMBER: _ClassVar[int]
+    KEY_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    MESSAGE_FIELD_NUMBER: _ClassVar[int]
+    VALUE_FIELD_NUMBER: _ClassVar[int]
+    line: int
+    key: str
+    reason: str
+    message: str
+    value: str
+    def __init__(self, line: _Optional[int] = ..., key: _Optional[str] = ..., reason: _Optional[str] = ..., message: _Optional[str] = ..., value: _Optional[str] = ...) -> None: ...
+
+class PolicyVersion(_message.Message):
+    __slots__ = ("id", "year", "effective_from", "digest", "source", "imported_by", "import_time", "note", "in_force", "content", "text", "default_policy")
+    ID_FIELD_NUMBER: _ClassVar[int]
+    YEAR_FIELD_NUMBER: _ClassVar[int]
+    EFFECTIVE_FROM_FIELD_NUMBER: _ClassVar[int]
+    DIGEST_FIELD_NUMBER: _ClassVar[int]
+    SOURCE_FIELD_NUMBER: _ClassVar[int]
+    IMPORTED_BY_FIELD_NUMBER: _ClassVar[int]
+    IMPORT_TIME_FIELD_NUMBER: _ClassVar[int]
+    NOTE_FIELD_NUMBER: _ClassVar[int]
+    IN_FORCE_FIELD_NUMBER: _ClassVar[int]
+    CONTENT_FIELD_NUMBER: _ClassVar[int]
+    TEXT_FIELD_NUMBER: _ClassVar[int]
+    DEFAULT_POLICY_FIELD_NUMBER: _ClassVar[int]
+    id: int
+    year: int
+    effective_from: _date_pb2.Date
+    digest: str
+    source: str
+    imported_by: str
+    import_time: _timestamp_pb2.Timestamp
+    note: str
+    in_force: bool
+    content: str
+    text: str
+    default_policy: bool
+    def __init__(self, id: _Optional[int] = ..., year: _Optional[int] = ..., effective_from: _Optional[_Union[_date_pb2.Date, _Mapping]] = ..., digest: _Optional[str] = ..., source: _Optional[str] = ..., imported_by: _Optional[str] = ..., import_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., note: _Optional[str] = ..., in_force: _Optional[bool] = ..., content: _Optional[str] = ..., text: _Optional[str] = ..., default_policy: _Optional[bool] = ...) -> None: ...
+
+class CheckPolicyRequest(_message.Message):
+    __slots__ = ("text", "source")
+    TEXT_FIELD_NUMBER: _ClassVar[int]
+    SOURCE_FIELD_NUMBER: _ClassVar[int]
+    text: str
+    source: str
+    def __init__(self, text: _Optional[str] = ..., source: _Optional[str] = ...) -> None: ...
+
+class CheckPolicyResponse(_message.Message):
+    __slots__ = ("problems", "content", "digest")
+    PROBLEMS_FIELD_NUMBER: _ClassVar[int]
+    CONTENT_FIELD_NUMBER: _ClassVar[int]
+    DIGEST_FIELD_NUMBER: _ClassVar[int]
+    problems: _containers.RepeatedCompositeFieldContainer[PolicyProblem]
+    content: str
+    digest: str
+    def __init__(self, problems: _Optional[_Iterable[_Union[PolicyProblem, _Mapping]]] = ..., content: _Optional[str] = ..., digest: _Optional[str] = ...) -> None: ...
+
+class ImportPolicyRequest(_message.Message):
+    __slots__ = ("year", "text", "source", "effective_from", "note", "operator")
+    YEAR_FIELD_NUMBER: _ClassVar[int]
+    TEXT_FIELD_NUMBER: _ClassVar[int]
+    SOURCE_FIELD_NUMBER: _ClassVar[int]
+    EFFECTIVE_FROM_FIELD_NUMBER: _ClassVar[int]
+    NOTE_FIELD_NUMBER: _ClassVar[int]
+    OPERATOR_FIELD_NUMBER: _ClassVar[int]
+    year: int
+    text: str
+    source: str
+    effective_from: _date_pb2.Date
+    note: str
+    operator: str
+    def __init__(self, year: _Optional[int] = ..., text: _Optional[str] = ..., source: _Optional[str] = ..., effective_from: _Optional[_Union[_date_pb2.Date, _Mapping]] = ..., note: _Optional[str] = ..., operator: _Optional[str] = ...) -> None: ...
+
+class ImportPolicyResponse(_message.Message):
+    __slots__ = ("policy", "unchanged")
+    POLICY_FIELD_NUMBER: _ClassVar[int]
+    UNCHANGED_FIELD_NUMBER: _ClassVar[int]
+    policy: PolicyVersion
+    unchanged: bool
+    def __init__(self, policy: _Optional[_Union[PolicyVersion, _Mapping]] = ..., unchanged: _Optional[bool] = ...) -> None: ...
+
+class ListPoliciesRequest(_message.Message):
+    __slots__ = ("year",)
+    YEAR_FIELD_NUMBER: _ClassVar[int]
+    year: int
+    def __init__(self, year: _Optional[int] = ...) -> None: ...
+
+class ListPoliciesResponse(_message.Message):
+    __slots__ = ("policies",)
+    POLICIES_FIELD_NUMBER: _ClassVar[int]
+    policies: _containers.RepeatedCompositeFieldContainer[PolicyVersion]
+    def __init__(self, policies: _Optional[_Iterable[_Union[PolicyVersion, _Mapping]]] = ...) -> None: ...
+
+class GetPolicyRequest(_message.Message):
+    __slots__ = ("id", "year")
+    ID_FIELD_NUMBER: _ClassVar[int]
+    YEAR_FIELD_NUMBER: _ClassVar[int]
+    id: int
+    year: int
+    def __init__(self, id: _Optional[int] = ..., year: _Optional[int] = ...) -> None: ...
+
+class GetPolicyResponse(_message.Message):
+    __slots__ = ("policy",)
+    POLICY_FIELD_NUMBER: _ClassVar[int]
+    policy: PolicyVersion
+    def __init__(self, policy: _Optional[_Union[PolicyVersion, _Mapping]] = ...) -> None: ...
+
+class TryPolicyRequest(_message.Message):
+    __slots__ = ("year", "text", "source", "sample_size")
+    YEAR_FIELD_NUMBER: _ClassVar[int]
+    TEXT_FIELD_NUMBER: _ClassVar[int]
+    SOURCE_FIELD_NUMBER: _ClassVar[int]
+    SAMPLE_SIZE_FIELD_NUMBER: _ClassVar[int]
+    year: int
+    text: str
+    source: str
+    sample_size: int
+    def __init__(self, year: _Optional[int] = ..., text: _Optional[str] = ..., source: _Optional[str] = ..., sample_size: _Optional[int] = ...) -> None: ...
+
+class PolicyTrial(_message.Message):
+    __slots__ = ("settlement_number", "kind", "hospital_code", "hospital_level", "category", "total", "recorded", "current", "candidate")
+    SETTLEMENT_NUMBER_FIELD_NUMBER: _ClassVar[int]
+    KIND_FIELD_NUMBER: _ClassVar[int]
+    HOSPITAL_CODE_FIELD_NUMBER: _ClassVar[int]
+    HOSPITAL_LEVEL_FIELD_NUMBER: _ClassVar[int]
+    CATEGORY_FIELD_NUMBER: _ClassVar[int]
+    TOTAL_FIELD_NUMBER: _ClassVar[int]
+    RECORDED_FIELD_NUMBER: _ClassVar[int]
+    CURRENT_FIELD_NUMBER: _ClassVar[int]
+    CANDIDATE_FIELD_NUMBER: _ClassVar[int]
+    settlement_number: str
+    kind: SettlementKind
+    hospital_code: str
+    hospital_level: int
+    category: MemberCategory
+    total: str
+    recorded: str
+    current: str
+    candidate: str
+    def __init__(self, settlement_number: _Optional[str] = ..., kind: _Optional[_Union[SettlementKind, str]] = ..., hospital_code: _Optional[str] = ..., hospital_level: _Optional[int] = ..., category: _Optional[_Union[MemberCategory, str]] = ..., total: _Optional[str] = ..., recorded: _Optional[str] = ..., current: _Optional[str] = ..., candidate: _Optional[str] = ...) -> None: ...
+
+class TryPolicyResponse(_message.Message):
+    __slots__ = ("problems", "trials", "recorded_total", "current_total", "candidate_total", "current_digest", "candidate_digest")
+    PROBLEMS_FIELD_NUMBER: _ClassVar[int]
+    TRIALS_FIELD_NUMBER: _ClassVar[int]
+    RECORDED_TOTAL_FIELD_NUMBER: _ClassVar[int]
+    CURRENT_TOTAL_FIELD_NUMBER: _ClassVar[int]
+    CANDIDATE_TOTAL_FIELD_NUMBER: _ClassVar[int]
+    CURRENT_DIGEST_FIELD_NUMBER: _ClassVar[int]
+    CANDIDATE_DIGEST_FIELD_NUMBER: _ClassVar[int]
+    problems: _containers.RepeatedCompositeFieldContainer[PolicyProblem]
+    trials: _containers.RepeatedCompositeFieldContainer[PolicyTrial]
+    recorded_total: str
+    current_total: str
+    candidate_total: str
+    current_digest: str
+    candidate_digest: str
+    def __init__(self, problems: _Optional[_Iterable[_Union[PolicyProblem, _Mapping]]] = ..., trials: _Optional[_Iterable[_Union[PolicyTrial, _Mapping]]] = ..., recorded_total: _Optional[str] = ..., current_total: _Optional[str] = ..., candidate_total: _Optional[str] = ..., current_digest: _Optional[str] = ..., candidate_digest: _Optional[str] = ...) -> None: ...

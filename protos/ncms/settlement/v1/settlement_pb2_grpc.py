@@ -799,3 +799,272 @@ class HospitalRelayService:
             timeout,
             metadata,
             _registered_method=True)
+
+
+class PolicyServiceStub:
+    """Compensation policies (补偿方案) as versioned data. A year's policy is imported from
+    a YAML file (the keys of the shipped default policy), checked as a whole first: a
+    file with any problem is refused and changes nothing. Each version is kept with who
+    imported it, when, and the day (Beijing time) from which settlements use it; every
+    settlement records the exact policy it used. Every replica follows a new version
+    within seconds. Admin role; ListPolicies and GetPolicy also internal.
+    """
+
+    def __init__(self, channel):
+        """Constructor.
+
+        Args:
+            channel: A grpc.Channel.
+        """
+        self.CheckPolicy = channel.unary_unary(
+                '/ncms.settlement.v1.PolicyService/CheckPolicy',
+                request_serializer=ncms_dot_settlement_dot_v1_dot_settlement__pb2.CheckPolicyRequest.SerializeToString,
+                response_deserializer=ncms_dot_settlement_dot_v1_dot_settlement__pb2.CheckPolicyResponse.FromString,
+                _registered_method=True)
+        self.ImportPolicy = channel.unary_unary(
+                '/ncms.settlement.v1.PolicyService/ImportPolicy',
+                request_serializer=ncms_dot_settlement_dot_v1_dot_settlement__pb2.ImportPolicyRequest.SerializeToString,
+                response_deserializer=ncms_dot_settlement_dot_v1_dot_settlement__pb2.ImportPolicyResponse.FromString,
+                _registered_method=True)
+        self.ListPolicies = channel.unary_unary(
+                '/ncms.settlement.v1.PolicyService/ListPolicies',
+                request_serializer=ncms_dot_settlement_dot_v1_dot_settlement__pb2.ListPoliciesRequest.SerializeToString,
+                response_deserializer=ncms_dot_settlement_dot_v1_dot_settlement__pb2.ListPoliciesResponse.FromString,
+                _registered_method=True)
+        self.GetPolicy = channel.unary_unary(
+                '/ncms.settlement.v1.PolicyService/GetPolicy',
+                request_serializer=ncms_dot_settlement_dot_v1_dot_settlement__pb2.GetPolicyRequest.SerializeToString,
+                response_deserializer=ncms_dot_settlement_dot_v1_dot_settlement__pb2.GetPolicyResponse.FromString,
+                _registered_method=True)
+        self.TryPolicy = channel.unary_unary(
+                '/ncms.settlement.v1.PolicyService/TryPolicy',
+                request_serializer=ncms_dot_settlement_dot_v1_dot_settlement__pb2.TryPolicyRequest.SerializeToString,
+                response_deserializer=ncms_dot_settlement_dot_v1_dot_settlement__pb2.TryPolicyResponse.FromString,
+                _registered_method=True)
+
+
+class PolicyServiceServicer:
+    """Compensation policies (补偿方案) as versioned data. A year's policy is imported from
+    a YAML file (the keys of the shipped default policy), checked as a whole first: a
+    file with any problem is refused and changes nothing. Each version is kept with who
+    imported it, when, and the day (Beijing time) from which settlements use it; every
+    settlement records the exact policy it used. Every replica follows a new version
+    within seconds. Admin role; ListPolicies and GetPolicy also internal.
+    """
+
+    def CheckPolicy(self, request, context):
+        """Checks a policy file without storing anything: every problem, each with its line.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ImportPolicy(self, request, context):
+        """Stores a checked policy for a year. A file with problems is INVALID_ARGUMENT
+        (reason POLICY_INVALID, every problem as a field violation) and changes nothing.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListPolicies(self, request, context):
+        """The imported versions (of one year, or all), newest first, with the one in force.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetPolicy(self, request, context):
+        """One version, or the policy a year has now (imported, or the default policy).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def TryPolicy(self, request, context):
+        """Prices recent settlements of a year again under a candidate policy, beside the
+        policy in force, recording nothing (a dry run before an import).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+
+def add_PolicyServiceServicer_to_server(servicer, server):
+    rpc_method_handlers = {
+            'CheckPolicy': grpc.unary_unary_rpc_method_handler(
+                    servicer.CheckPolicy,
+                    request_deserializer=ncms_dot_settlement_dot_v1_dot_settlement__pb2.CheckPolicyRequest.FromString,
+                    response_serializer=ncms_dot_settlement_dot_v1_dot_settlement__pb2.CheckPolicyResponse.SerializeToString,
+            ),
+            'ImportPolicy': grpc.unary_unary_rpc_method_handler(
+                    servicer.ImportPolicy,
+                    request_deserializer=ncms_dot_settlement_dot_v1_dot_settlement__pb2.ImportPolicyRequest.FromString,
+                    response_serializer=ncms_dot_settlement_dot_v1_dot_settlement__pb2.ImportPolicyResponse.SerializeToString,
+            ),
+            'ListPolicies': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListPolicies,
+                    request_deserializer=ncms_dot_settlement_dot_v1_dot_settlement__pb2.ListPoliciesRequest.FromString,
+                    response_serializer=ncms_dot_settlement_dot_v1_dot_settlement__pb2.ListPoliciesResponse.SerializeToString,
+            ),
+            'GetPolicy': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetPolicy,
+                    request_deserializer=ncms_dot_settlement_dot_v1_dot_settlement__pb2.GetPolicyRequest.FromString,
+                    response_serializer=ncms_dot_settlement_dot_v1_dot_settlement__pb2.GetPolicyResponse.SerializeToString,
+            ),
+            'TryPolicy': grpc.unary_unary_rpc_method_handler(
+                    servicer.TryPolicy,
+                    request_deserializer=ncms_dot_settlement_dot_v1_dot_settlement__pb2.TryPolicyRequest.FromString,
+                    response_serializer=ncms_dot_settlement_dot_v1_dot_settlement__pb2.TryPolicyResponse.SerializeToString,
+            ),
+    }
+    generic_handler = grpc.method_handlers_generic_handler(
+            'ncms.settlement.v1.PolicyService', rpc_method_handlers)
+    server.add_generic_rpc_handlers((generic_handler,))
+    server.add_registered_method_handlers('ncms.settlement.v1.PolicyService', rpc_method_handlers)
+
+
+ # This class is part of an EXPERIMENTAL API.
+class PolicyService:
+    """Compensation policies (补偿方案) as versioned data. A year's policy is imported from
+    a YAML file (the keys of the shipped default policy), checked as a whole first: a
+    file with any problem is refused and changes nothing. Each version is kept with who
+    imported it, when, and the day (Beijing time) from which settlements use it; every
+    settlement records the exact policy it used. Every replica follows a new version
+    within seconds. Admin role; ListPolicies and GetPolicy also internal.
+    """
+
+    @staticmethod
+    def CheckPolicy(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/ncms.settlement.v1.PolicyService/CheckPolicy',
+            ncms_dot_settlement_dot_v1_dot_settlement__pb2.CheckPolicyRequest.SerializeToString,
+            ncms_dot_settlement_dot_v1_dot_settlement__pb2.CheckPolicyResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ImportPolicy(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/ncms.settlement.v1.PolicyService/ImportPolicy',
+            ncms_dot_settlement_dot_v1_dot_settlement__pb2.ImportPolicyRequest.SerializeToString,
+            ncms_dot_settlement_dot_v1_dot_settlement__pb2.ImportPolicyResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListPolicies(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/ncms.settlement.v1.PolicyService/ListPolicies',
+            ncms_dot_settlement_dot_v1_dot_settlement__pb2.ListPoliciesRequest.SerializeToString,
+            ncms_dot_settlement_dot_v1_dot_settlement__pb2.ListPoliciesResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetPolicy(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/ncms.settlement.v1.PolicyService/GetPolicy',
+            ncms_dot_settlement_dot_v1_dot_settlement__pb2.GetPolicyRequest.SerializeToString,
+            ncms_dot_settlement_dot_v1_dot_settlement__pb2.GetPolicyResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def TryPolicy(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/ncms.settlement.v1.PolicyService/TryPolicy',
+            ncms_dot_settlement_dot_v1_dot_settlement__pb2.TryPolicyRequest.SerializeToString,
+            ncms_dot_settlement_dot_v1_dot_settlement__pb2.TryPolicyResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
