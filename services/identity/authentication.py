@@ -1,8 +1,11 @@
 """The decision on one legacy call, as the contract orders its checks.
 
-hospital known (E1007) → digest (E1005) → user exists (E1001) → client IP allowed
-(E1003) → not locked (E1002) → password (E1001, counted) → user authorised (E1006) →
-permission letter (E1004). A message whose digest fails, or that comes from a
+hospital known (E1007) → digest (E1005) → hospital not disabled (E1007) → user exists
+(E1001) → client IP allowed (E1003) → not locked (E1002) → password (E1001, counted) →
+user authorised (E1006), and not waiting to change a password an administrator reset
+(E1006 but for yhklxgjk) → permission letter (E1004). During a key overlap after a
+rotation the previous key verifies too, until the overlap ends. A disabled hospital is
+refused only after the digest verified, so that only the key's holder learns why. A message whose digest fails, or that comes from a
 disallowed address, never reaches the password check, so an outsider cannot lock a
 user out.
 
@@ -67,6 +70,10 @@ class HospitalRecord:
     level: int
     algorithm: str
     signing_key: str
+    # During a key overlap: the previous key, and when it stops verifying.
+    previous_key: str | None = None
+    previous_key_until: datetime | None = None
+    disabled: bool = False
 
 
 @dataclass(frozen=True)
@@ -80,6 +87,7 @@ class UserRecord:
     failed_attempts: int
     locked_until: datetime | None
     credential_version: int
+    must_change_password: bool = False
 
 
 class Effect(enum.Enum):
@@ -88,11 +96,18 @@ class Effect(enum.Enum):
     CLEAR_FAILURES = "clear_failures"  # accepted after earlier failures
 
 
+# What the caller is told beside the code (the contract's texts are Chinese).
+HOSPITAL_DISABLED = "医院已停用"
+MUST_CHANGE_FIRST = "口令已由管理员重置, 请先修改口令 (yhklxgjk)"
+SELF_SERVICE_OPERATION = "yhklxgjk"  # the one call a reset user may make
+
+
 @dataclass(frozen=True)
 class Decision:
     error_code: str  # "" when accepted
     effect: Effect = Effect.NONE
-    detail: str = ""
+    detail: str = ""  # for the audit log
+    message: str = ""  # for the caller, after the contract's text
 
     @property
     def accepted(self) -> bool:
@@ -103,9 +118,18 @@ def decide(attempt: Attempt, hospital: HospitalRecord | None, user: UserRecord |
            now: datetime, password_ok: Callable[[UserRecord, str], bool]) -> Decision:
     if hospital is None:
         return Decision("E1007")
-    if not attempt.digest_message.startswith(attempt.operation + "\n") or not digest.verify(
-            hospital.signing_key, hospital.algorithm, attempt.digest_message, attempt.digest):
+    if not attempt.digest_message.startswith(attempt.operation + "\n"):
         return Decision("E1005")
+    signed_with_previous = False
+    if not digest.verify(hospital.signing_key, hospital.algorithm, attempt.digest_message, attempt.digest):
+        in_overlap = (hospital.previous_key is not None and hospital.previous_key_until is not None
+                      and now < hospital.previous_key_until)
+        if not in_overlap or not digest.verify(hospital.previous_key, hospital.algorithm,
+                                               attempt.digest_message, attempt.digest):
+            return Decision("E1005")
+        signed_with_previous = True
+    if hospital.disabled:
+        return Decision("E1007", detail="hospital disabled", message=HOSPITAL_DISABLED)
     if user is None:
         return Decision("E1001", detail="unknown user")
     if not is_allowed(user.allowed_ips, attempt.client_ip):
@@ -117,9 +141,11 @@ def decide(attempt: Attempt, hospital: HospitalRecord | None, user: UserRecord |
     clear = Effect.CLEAR_FAILURES if user.failed_attempts or user.locked_until else Effect.NONE
     if user.state != "active":
         return Decision("E1006", clear, detail=user.state)
+    if user.must_change_password and attempt.operation != SELF_SERVICE_OPERATION:
+        return Decision("E1006", clear, detail="must change the password first", message=MUST_CHANGE_FIRST)
     letters = required_letters(attempt.operation)
     if letters is None:
         return Decision("E1004", clear, detail="unknown operation")
     if letters and not any(letter in user.permissions for letter in letters):
         return Decision("E1004", clear, detail=f"needs {' or '.join(letters)}")
-    return Decision("", clear)
+    return Decision("", clear, detail="signed with the previous key" if signed_with_previous else "")

@@ -15,6 +15,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -50,6 +51,14 @@ class Hospital(Base):
     key_version: Mapped[int] = mapped_column(Integer, default=1)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     key_rotated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # After a rotation with an overlap: the key before, which verifies too until
+    # previous_key_expires_at (encrypted like the key, under its own version).
+    previous_key_ciphertext: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
+    previous_key_version: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    previous_key_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    # A disabled hospital's calls are refused (E1007) until it is enabled again.
+    disabled_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    disabled_reason: Mapped[str] = mapped_column(String(200), default="", server_default="")
 
     users: Mapped[list[User]] = relationship(back_populates="hospital")
 
@@ -76,6 +85,9 @@ class User(Base):
     requested_by: Mapped[str] = mapped_column(String(64), default="")
     # Bumped by every change that must invalidate cached credentials and tokens.
     credential_version: Mapped[int] = mapped_column(Integer, default=1)
+    # Set by an administrator's password reset: every call but yhklxgjk is refused
+    # (E1006) until the user changes the password.
+    must_change_password: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
@@ -111,6 +123,10 @@ class ServiceClient(Base):
     permissions: Mapped[str] = mapped_column(String(10), default="")
     builtin: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    secret_rotated_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    # A revoked client gets no token any more (its secret hash is cleared).
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    revoked_reason: Mapped[str] = mapped_column(String(200), default="", server_default="")
 
 
 class AuditEvent(Base):

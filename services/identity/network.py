@@ -34,14 +34,23 @@ def parse_networks(entries: Iterable[str]) -> tuple[Network, ...]:
             continue
         try:
             network = ipaddress.ip_network(entry, strict=True)
-        except ValueError as exc:
-            raise BadAddressList(f"{entry!r} is not an IP address or CIDR range ({exc})") from None
+        except ValueError:
+            raise BadAddressList(_reason(entry)) from None
         if isinstance(network, ipaddress.IPv6Network) and network.network_address.ipv4_mapped:
             mapped = network.network_address.ipv4_mapped
             network = ipaddress.ip_network(f"{mapped}/{max(network.prefixlen - 96, 0)}")
         if network not in networks:
             networks.append(network)
     return tuple(networks)
+
+
+def _reason(entry: str) -> str:
+    """Why an entry is refused, in Chinese (it reaches hospitals inside E2001)."""
+    try:
+        network = ipaddress.ip_network(entry, strict=False)
+    except ValueError:
+        return f"{entry} 不是IP地址或CIDR网段 (如 10.1.2.3, 10.1.0.0/16, 2001:db8::/32)"
+    return f"{entry} 的主机位不为0, 网段应写作 {network.with_prefixlen}"
 
 
 def split_list(text: str) -> list[str]:

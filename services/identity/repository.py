@@ -29,14 +29,21 @@ class AuthenticationRow:
     key_ciphertext: bytes
     key_version: int
     user: UserRecord | None
+    # During a key overlap (see authentication.decide), and whether the hospital is disabled.
+    previous_key_ciphertext: bytes | None = None
+    previous_key_version: int | None = None
+    previous_key_expires_at: datetime | None = None
+    disabled: bool = False
 
 
 # The hospital and the named user in one round trip (every legacy call needs both).
 _AUTHENTICATION = (
     select(HOSPITALS.c.id, HOSPITALS.c.code, HOSPITALS.c.level, HOSPITALS.c.digest_algorithm,
-           HOSPITALS.c.key_ciphertext, HOSPITALS.c.key_version, USERS.c.id.label("user_id"),
-           USERS.c.name, USERS.c.state, USERS.c.password_hash, USERS.c.permissions, USERS.c.allowed_ips,
-           USERS.c.failed_attempts, USERS.c.locked_until, USERS.c.credential_version)
+           HOSPITALS.c.key_ciphertext, HOSPITALS.c.key_version, HOSPITALS.c.previous_key_ciphertext,
+           HOSPITALS.c.previous_key_version, HOSPITALS.c.previous_key_expires_at, HOSPITALS.c.disabled_at,
+           USERS.c.id.label("user_id"), USERS.c.name, USERS.c.state, USERS.c.password_hash, USERS.c.permissions,
+           USERS.c.allowed_ips, USERS.c.failed_attempts, USERS.c.locked_until, USERS.c.credential_version,
+           USERS.c.must_change_password)
     .select_from(HOSPITALS.outerjoin(USERS, and_(USERS.c.hospital_id == HOSPITALS.c.id,
                                                  USERS.c.name == bindparam("user_name"))))
     .where(HOSPITALS.c.code == bindparam("hospital_code")))
@@ -50,9 +57,13 @@ def authentication_row(connection: Connection, hospital_code: str, user_name: st
     user = None if row.user_id is None else UserRecord(
         id=row.user_id, name=row.name, state=row.state, password_hash=row.password_hash,
         permissions=row.permissions, allowed_ips=row.allowed_ips, failed_attempts=row.failed_attempts,
-        locked_until=row.locked_until, credential_version=row.credential_version)
-    return AuthenticationRow(row.id, row.code, row.level, row.digest_algorithm, bytes(row.key_ciphertext),
-                             row.key_version, user)
+        locked_until=row.locked_until, credential_version=row.credential_version,
+        must_change_password=bool(row.must_change_password))
+    return AuthenticationRow(
+        row.id, row.code, row.level, row.digest_algorithm, bytes(row.key_ciphertext), row.key_version, user,
+        previous_key_ciphertext=None if row.previous_key_ciphertext is None else bytes(row.previous_key_ciphertext),
+        previous_key_version=row.previous_key_version, previous_key_expires_at=row.previous_key_expires_at,
+        disabled=row.disabled_at is not None)
 
 
 # --- hospitals ---------------------------------------------------------------------------
@@ -166,8 +177,9 @@ def add_client(connection: Connection, values: dict) -> Row:
     return client_by_name(connection, values["name"])
 
 
-def update_client(connection: Connection, client_id: int, **values) -> None:
+def update_client(connection: Connection, client_id: int, **values) -> Row:
     connection.execute(update(CLIENTS).where(CLIENTS.c.id == client_id).values(**values))
+    return connection.execute(select(CLIENTS).where(CLIENTS.c.id == client_id)).one()
 
 
 # --- the audit log ------------------------------------------------------------------------

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 import uuid
+from datetime import datetime
 
 from ncms.identity.v1 import identity_pb2, identity_pb2_grpc
 from runtime.auth import ROLE_GATEWAY, Principal, current_principal
@@ -32,9 +33,7 @@ class AuthenticationServicer(identity_pb2_grpc.AuthenticationServiceServicer):
             digest_message=request.digest_message, digest=request.digest)
         now = utcnow()
         row = identity.authentication_row(attempt.hospital_code, attempt.user)
-        hospital_record = None if row is None else HospitalRecord(
-            row.hospital_id, row.hospital_code, row.level, row.digest_algorithm,
-            identity.signing_key(row.hospital_id, row.hospital_code, row.key_version, row.key_ciphertext))
+        hospital_record = None if row is None else self._hospital_record(row, now)
         user_record = None if row is None else row.user
 
         decision = decide(attempt, hospital_record, user_record, now,
@@ -61,7 +60,7 @@ class AuthenticationServicer(identity_pb2_grpc.AuthenticationServiceServicer):
             # No decision leaves identity unaudited.
             raise ContractError("E9001", "审计日志不可用") from exc
         if not decision.accepted:
-            raise ContractError(decision.error_code)
+            raise ContractError(decision.error_code, decision.message)
 
         principal = Principal(
             subject=f"user:{hospital_record.code}/{user_record.name}",
@@ -73,6 +72,20 @@ class AuthenticationServicer(identity_pb2_grpc.AuthenticationServiceServicer):
         return identity_pb2.AuthenticateResponse(
             principal=principal_message(principal), token=token,
             token_expire_time=timestamp_from_epoch(expires_at), call_id=call_id)
+
+    def _hospital_record(self, row: repository.AuthenticationRow, now: datetime) -> HospitalRecord:
+        identity = self.identity
+        previous = None
+        overlap = (row.previous_key_ciphertext is not None and row.previous_key_expires_at is not None
+                   and now < row.previous_key_expires_at)
+        if overlap:
+            previous = identity.signing_key(row.hospital_id, row.hospital_code, row.previous_key_version,
+                                            row.previous_key_ciphertext)
+        return HospitalRecord(
+            row.hospital_id, row.hospital_code, row.level, row.digest_algorithm,
+            identity.signing_key(row.hospital_id, row.hospital_code, row.key_version, row.key_ciphertext),
+            previous_key=previous, previous_key_until=row.previous_key_expires_at if overlap else None,
+            disabled=row.disabled)
 
     def RecordCallOutcomes(self, request, context):
         current_principal().require_role(ROLE_GATEWAY)

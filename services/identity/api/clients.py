@@ -1,4 +1,11 @@
-"""ClientService: the credentials of internal systems and of the suite's components."""
+"""ClientService: the credentials of internal systems and of the suite's components.
+
+A secret is rotated (a new one, shown once; the old one stops at once) or the client is
+revoked (no token any more; the row is kept for the audit). Tokens already issued live
+until they expire (NCMS_TOKEN_TTL_SECONDS, five minutes by default): services verify
+them locally. The suite's own clients take their secrets from the configuration and
+are neither rotated nor revoked here.
+"""
 
 from __future__ import annotations
 
@@ -18,13 +25,16 @@ from runtime.auth import (
     ROLES,
     SETTLEMENT_CLIENT,
 )
-from runtime.errors import already_exists, invalid_argument
+from runtime.clock import utcnow
+from runtime.errors import already_exists, failed_precondition, invalid_argument, not_found
 from runtime.timestamps import timestamp
 
 from .. import repository
 from .shared import Identity, admin, hospital, parse_letters
 
 CLIENT_NAME = re.compile(r"^[a-z0-9][a-z0-9._-]{0,63}$")
+# Stored instead of a hash when a client is revoked: no secret's SHA-256 is ever this.
+REVOKED = "revoked"
 
 
 def secret_hash(secret: str) -> str:
@@ -35,7 +45,9 @@ def secret_hash(secret: str) -> str:
 def client_message(client: Row) -> identity_pb2.Client:
     return identity_pb2.Client(name=client.name, roles=[r for r in client.roles.split(",") if r],
                                hospital_code=client.hospital_code, permissions=client.permissions,
-                               create_time=timestamp(client.created_at))
+                               create_time=timestamp(client.created_at), builtin=client.builtin,
+                               secret_rotate_time=timestamp(client.secret_rotated_at),
+                               revoke_time=timestamp(client.revoked_at), revoke_reason=client.revoked_reason)
 
 
 class ClientServicer(identity_pb2_grpc.ClientServiceServicer):
@@ -71,6 +83,43 @@ class ClientServicer(identity_pb2_grpc.ClientServiceServicer):
         with self.identity.db.read() as connection:
             return identity_pb2.ListClientsResponse(
                 clients=[client_message(c) for c in repository.clients(connection)])
+
+    def RotateClientSecret(self, request, context):
+        principal = admin()
+        client_secret = secrets.token_urlsafe(32)
+        with self.identity.changing() as connection:
+            client = _changeable(connection, request.name)
+            client = repository.update_client(connection, client.id, secret_hash=secret_hash(client_secret),
+                                              secret_rotated_at=utcnow())
+            message = client_message(client)
+        self.identity.audit_admin(principal, "RotateClientSecret", hospital_code=message.hospital_code,
+                                  detail=f"client {message.name}")
+        return identity_pb2.RotateClientSecretResponse(client=message, client_secret=client_secret)
+
+    def RevokeClient(self, request, context):
+        principal = admin()
+        reason = " ".join(request.reason.split())[:200]
+        with self.identity.changing() as connection:
+            client = _changeable(connection, request.name)
+            client = repository.update_client(connection, client.id, secret_hash=REVOKED, revoked_at=utcnow(),
+                                              revoked_reason=reason)
+            message = client_message(client)
+        self.identity.audit_admin(principal, "RevokeClient", hospital_code=message.hospital_code,
+                                  detail=f"client {message.name}" + (f"; {reason}" if reason else ""))
+        return identity_pb2.RevokeClientResponse(client=message)
+
+
+def _changeable(connection, name: str) -> Row:
+    """A client an administrator may rotate or revoke: not built in, not revoked."""
+    client = repository.client_by_name(connection, name.strip())
+    if client is None:
+        raise not_found(f"client {name.strip()}")
+    if client.builtin:
+        raise failed_precondition("BUILTIN_CLIENT", f"client {client.name} is one of the suite's own: its "
+                                                    "secret comes from the configuration (see docs/operations.md)")
+    if client.revoked_at is not None:
+        raise failed_precondition("CLIENT_REVOKED", f"client {client.name} is revoked; create a new one")
+    return client
 
 
 def ensure_builtin_clients(identity: Identity) -> None:

@@ -53,7 +53,7 @@ class HospitalUserServicer(identity_pb2_grpc.HospitalUserServiceServicer):
             repository.push_password_history(connection, current.id, current.password_hash,
                                              settings.password_history)
             repository.update_user(connection, current.id, password_hash=new_hash, failed_attempts=0,
-                                   locked_until=None)
+                                   locked_until=None, must_change_password=False)
         identity.checker.cache.forget_user(user.id)
         identity.checker.cache.remember(user.id, new_hash, request.new_password)
         return identity_pb2.ChangePasswordResponse()

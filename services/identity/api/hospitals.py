@@ -1,8 +1,16 @@
-"""HospitalService: hospitals, their signing keys and their own SOAP endpoints."""
+"""HospitalService: hospitals, their signing keys and their own SOAP endpoints.
+
+A key rotation may keep the previous key verifying beside the new one for an overlap
+(as the request says; `ncms hospital rotate-key` asks for 72 hours unless told
+otherwise), so that a hospital's calls go on while its HIS is given the new key; the
+overlap ends at its time, or earlier by EndKeyOverlap. During the overlap the NCMS still signs its own calls
+to the hospital (SignDigest) with the previous key, which the hospital holds for sure.
+"""
 
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 from urllib.parse import urlparse
 
 from legacy import digest
@@ -21,11 +29,13 @@ from .shared import (
     admin,
     hospital,
     hospital_message,
+    in_key_overlap,
 )
 
 # A key issued by the NCMS is 43 characters; anything much shorter is a mistake.
 MIN_IMPORTED_KEY_LENGTH = 16
 HOSPITAL_CODE = re.compile(r"^[0-9A-Za-z]{1,32}$")
+MAX_OVERLAP = timedelta(days=90)
 
 
 class HospitalServicer(identity_pb2_grpc.HospitalServiceServicer):
@@ -66,16 +76,65 @@ class HospitalServicer(identity_pb2_grpc.HospitalServiceServicer):
     def RotateHospitalKey(self, request, context):
         principal = admin()
         signing_key = issued_key(request.signing_key)
+        if not 0 <= request.overlap_seconds <= MAX_OVERLAP.total_seconds():
+            raise invalid_argument("overlap_seconds", f"0 to {MAX_OVERLAP.days} days")
+        overlap = timedelta(seconds=request.overlap_seconds)
+        now = utcnow()
         with self.identity.changing() as connection:
             found = hospital(connection, request.code.strip(), for_update=True)
             version = found.key_version + 1
+            previous = ({"previous_key_ciphertext": found.key_ciphertext, "previous_key_version": found.key_version,
+                         "previous_key_expires_at": now + overlap} if overlap else
+                        {"previous_key_ciphertext": None, "previous_key_version": None,
+                         "previous_key_expires_at": None})
             row = repository.update_hospital(
-                connection, found.id, key_version=version, key_rotated_at=utcnow(),
-                key_ciphertext=self.identity.vault.encrypt(signing_key, found.code, version))
+                connection, found.id, key_version=version, key_rotated_at=now,
+                key_ciphertext=self.identity.vault.encrypt(signing_key, found.code, version), **previous)
             message = hospital_message(row)
-        self.identity.audit_admin(principal, "RotateHospitalKey", hospital_code=message.code,
-                                  detail=f"key version {message.key_version}")
+        detail = f"key version {message.key_version}" + (
+            f"; version {found.key_version} verifies too until {row.previous_key_expires_at.isoformat()}"
+            if overlap else "; the previous key stopped at once")
+        self.identity.audit_admin(principal, "RotateHospitalKey", hospital_code=message.code, detail=detail)
         return identity_pb2.RotateHospitalKeyResponse(hospital=message, signing_key=signing_key)
+
+    def EndKeyOverlap(self, request, context):
+        principal = admin()
+        with self.identity.changing() as connection:
+            found = hospital(connection, request.code.strip(), for_update=True)
+            ended = in_key_overlap(found)
+            row = found
+            if found.previous_key_ciphertext is not None:
+                row = repository.update_hospital(connection, found.id, previous_key_ciphertext=None,
+                                                 previous_key_version=None, previous_key_expires_at=None)
+            message = hospital_message(row)
+        if ended:
+            self.identity.audit_admin(principal, "EndKeyOverlap", hospital_code=message.code,
+                                      detail=f"only key version {message.key_version} verifies now")
+        return identity_pb2.EndKeyOverlapResponse(hospital=message, ended=ended)
+
+    def DisableHospital(self, request, context):
+        principal = admin()
+        reason = " ".join(request.reason.split())[:200]
+        with self.identity.changing() as connection:
+            found = hospital(connection, request.code.strip(), for_update=True)
+            if found.disabled_at is not None:
+                raise failed_precondition("ALREADY_DISABLED", f"hospital {found.code} is already disabled")
+            row = repository.update_hospital(connection, found.id, disabled_at=utcnow(), disabled_reason=reason)
+            message = hospital_message(row)
+        self.identity.audit_admin(principal, "DisableHospital", hospital_code=message.code, detail=reason)
+        return identity_pb2.DisableHospitalResponse(hospital=message)
+
+    def EnableHospital(self, request, context):
+        principal = admin()
+        with self.identity.changing() as connection:
+            found = hospital(connection, request.code.strip(), for_update=True)
+            if found.disabled_at is None:
+                raise failed_precondition("NOT_DISABLED", f"hospital {found.code} is not disabled")
+            row = repository.update_hospital(connection, found.id, disabled_at=None, disabled_reason="")
+            message = hospital_message(row)
+        self.identity.audit_admin(principal, "EnableHospital", hospital_code=message.code,
+                                  detail=f"was disabled: {found.disabled_reason}" if found.disabled_reason else "")
+        return identity_pb2.EnableHospitalResponse(hospital=message)
 
     def ListHospitals(self, request, context):
         principal = current_principal()
@@ -131,7 +190,11 @@ class HospitalServicer(identity_pb2_grpc.HospitalServiceServicer):
         code = principal.hospital_for(request.hospital_code.strip())
         with self.identity.db.read() as connection:
             found = hospital(connection, code)
-        key = self.identity.hospital_key(found)
+        if in_key_overlap(found):  # the key the hospital surely holds
+            key = self.identity.signing_key(found.id, found.code, found.previous_key_version,
+                                            bytes(found.previous_key_ciphertext))
+        else:
+            key = self.identity.hospital_key(found)
         return identity_pb2.SignDigestResponse(
             digest=digest.compute(key, found.digest_algorithm, request.digest_message),
             digest_algorithm=ALGORITHM_ENUMS[found.digest_algorithm])

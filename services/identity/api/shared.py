@@ -78,13 +78,15 @@ class Identity:
         self.cache.clear()
 
     def signing_key(self, hospital_id: int, code: str, key_version: int, ciphertext: bytes) -> str:
-        """The hospital's key in plain text, decrypted once per key version."""
+        """The hospital's key in plain text, decrypted once per key version (the two
+        newest versions of a hospital are kept: both verify during a key overlap)."""
         cache_key = (hospital_id, key_version)
         key = self._keys.get(cache_key)
         if key is None:
             key = self.vault.decrypt(ciphertext, code, key_version)
             with self._lock:
-                self._keys = {k: v for k, v in self._keys.items() if k[0] != hospital_id}
+                kept = sorted([v for h, v in self._keys if h == hospital_id] + [key_version])[-2:]
+                self._keys = {k: v for k, v in self._keys.items() if k[0] != hospital_id or k[1] in kept}
                 self._keys[cache_key] = key
         return key
 
@@ -186,14 +188,24 @@ def user_message(user: Row, hospital_code: str) -> identity_pb2.User:
         hospital_code=hospital_code, name=user.name, state=USER_STATES[user.state],
         allowed_ips=[ip for ip in user.allowed_ips.split(",") if ip], permissions=user.permissions,
         locked_until=timestamp(locked), failed_attempts=user.failed_attempts, requested_by=user.requested_by,
-        create_time=timestamp(user.created_at), update_time=timestamp(user.updated_at))
+        create_time=timestamp(user.created_at), update_time=timestamp(user.updated_at),
+        must_change_password=bool(user.must_change_password))
+
+
+def in_key_overlap(row: Row) -> bool:
+    return (row.previous_key_ciphertext is not None and row.previous_key_expires_at is not None
+            and row.previous_key_expires_at > utcnow())
 
 
 def hospital_message(row: Row) -> identity_pb2.Hospital:
+    overlap = in_key_overlap(row)
     return identity_pb2.Hospital(
         code=row.code, name=row.name, level=row.level, digest_algorithm=ALGORITHM_ENUMS[row.digest_algorithm],
         endpoint=row.endpoint, key_version=row.key_version, create_time=timestamp(row.created_at),
-        key_rotate_time=timestamp(row.key_rotated_at), endpoint_user=row.endpoint_user)
+        key_rotate_time=timestamp(row.key_rotated_at), endpoint_user=row.endpoint_user,
+        previous_key_version=row.previous_key_version if overlap else 0,
+        previous_key_expire_time=timestamp(row.previous_key_expires_at) if overlap else None,
+        disable_time=timestamp(row.disabled_at), disable_reason=row.disabled_reason if row.disabled_at else "")
 
 
 def principal_message(principal: Principal) -> identity_pb2.Principal:

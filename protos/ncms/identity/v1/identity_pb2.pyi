@@ -137,7 +137,7 @@ class DeleteUserResponse(_message.Message):
     def __init__(self) -> None: ...
 
 class Hospital(_message.Message):
-    __slots__ = ("code", "name", "level", "digest_algorithm", "endpoint", "key_version", "create_time", "key_rotate_time", "endpoint_user")
+    __slots__ = ("code", "name", "level", "digest_algorithm", "endpoint", "key_version", "create_time", "key_rotate_time", "endpoint_user", "previous_key_version", "previous_key_expire_time", "disable_time", "disable_reason")
     CODE_FIELD_NUMBER: _ClassVar[int]
     NAME_FIELD_NUMBER: _ClassVar[int]
     LEVEL_FIELD_NUMBER: _ClassVar[int]
@@ -147,6 +147,10 @@ class Hospital(_message.Message):
     CREATE_TIME_FIELD_NUMBER: _ClassVar[int]
     KEY_ROTATE_TIME_FIELD_NUMBER: _ClassVar[int]
     ENDPOINT_USER_FIELD_NUMBER: _ClassVar[int]
+    PREVIOUS_KEY_VERSION_FIELD_NUMBER: _ClassVar[int]
+    PREVIOUS_KEY_EXPIRE_TIME_FIELD_NUMBER: _ClassVar[int]
+    DISABLE_TIME_FIELD_NUMBER: _ClassVar[int]
+    DISABLE_REASON_FIELD_NUMBER: _ClassVar[int]
     code: str
     name: str
     level: int
@@ -156,7 +160,11 @@ class Hospital(_message.Message):
     create_time: _timestamp_pb2.Timestamp
     key_rotate_time: _timestamp_pb2.Timestamp
     endpoint_user: str
-    def __init__(self, code: _Optional[str] = ..., name: _Optional[str] = ..., level: _Optional[int] = ..., digest_algorithm: _Optional[_Union[DigestAlgorithm, str]] = ..., endpoint: _Optional[str] = ..., key_version: _Optional[int] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., key_rotate_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., endpoint_user: _Optional[str] = ...) -> None: ...
+    previous_key_version: int
+    previous_key_expire_time: _timestamp_pb2.Timestamp
+    disable_time: _timestamp_pb2.Timestamp
+    disable_reason: str
+    def __init__(self, code: _Optional[str] = ..., name: _Optional[str] = ..., level: _Optional[int] = ..., digest_algorithm: _Optional[_Union[DigestAlgorithm, str]] = ..., endpoint: _Optional[str] = ..., key_version: _Optional[int] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., key_rotate_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., endpoint_user: _Optional[str] = ..., previous_key_version: _Optional[int] = ..., previous_key_expire_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., disable_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., disable_reason: _Optional[str] = ...) -> None: ...
 
 class CreateHospitalRequest(_message.Message):
     __slots__ = ("code", "name", "level", "digest_algorithm", "endpoint", "signing_key", "endpoint_user", "endpoint_password")
@@ -187,12 +195,14 @@ class CreateHospitalResponse(_message.Message):
     def __init__(self, hospital: _Optional[_Union[Hospital, _Mapping]] = ..., signing_key: _Optional[str] = ...) -> None: ...
 
 class RotateHospitalKeyRequest(_message.Message):
-    __slots__ = ("code", "signing_key")
+    __slots__ = ("code", "signing_key", "overlap_seconds")
     CODE_FIELD_NUMBER: _ClassVar[int]
     SIGNING_KEY_FIELD_NUMBER: _ClassVar[int]
+    OVERLAP_SECONDS_FIELD_NUMBER: _ClassVar[int]
     code: str
     signing_key: str
-    def __init__(self, code: _Optional[str] = ..., signing_key: _Optional[str] = ...) -> None: ...
+    overlap_seconds: int
+    def __init__(self, code: _Optional[str] = ..., signing_key: _Optional[str] = ..., overlap_seconds: _Optional[int] = ...) -> None: ...
 
 class RotateHospitalKeyResponse(_message.Message):
     __slots__ = ("hospital", "signing_key")
@@ -261,7 +271,7 @@ class GetHospitalEndpointResponse(_message.Message):
     def __init__(self, endpoint: _Optional[str] = ..., user: _Optional[str] = ..., password: _Optional[str] = ..., digest_algorithm: _Optional[_Union[DigestAlgorithm, str]] = ...) -> None: ...
 
 class User(_message.Message):
-    __slots__ = ("hospital_code", "name", "state", "allowed_ips", "permissions", "locked_until", "failed_attempts", "requested_by", "create_time", "update_time")
+    __slots__ = ("hospital_code", "name", "state", "allowed_ips", "permissions", "locked_until", "failed_attempts", "requested_by", "create_time", "update_time", "must_change_password")
     HOSPITAL_CODE_FIELD_NUMBER: _ClassVar[int]
     NAME_FIELD_NUMBER: _ClassVar[int]
     STATE_FIELD_NUMBER: _ClassVar[int]
@@ -272,6 +282,7 @@ class User(_message.Message):
     REQUESTED_BY_FIELD_NUMBER: _ClassVar[int]
     CREATE_TIME_FIELD_NUMBER: _ClassVar[int]
     UPDATE_TIME_FIELD_NUMBER: _ClassVar[int]
+    MUST_CHANGE_PASSWORD_FIELD_NUMBER: _ClassVar[int]
     hospital_code: str
     name: str
     state: UserState
@@ -282,7 +293,8 @@ class User(_message.Message):
     requested_by: str
     create_time: _timestamp_pb2.Timestamp
     update_time: _timestamp_pb2.Timestamp
-    def __init__(self, hospital_code: _Optional[str] = ..., name: _Optional[str] = ..., state: _Optional[_Union[UserState, str]] = ..., allowed_ips: _Optional[_Iterable[str]] = ..., permissions: _Optional[str] = ..., locked_until: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., failed_attempts: _Optional[int] = ..., requested_by: _Optional[str] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., update_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+    must_change_password: bool
+    def __init__(self, hospital_code: _Optional[str] = ..., name: _Optional[str] = ..., state: _Optional[_Union[UserState, str]] = ..., allowed_ips: _Optional[_Iterable[str]] = ..., permissions: _Optional[str] = ..., locked_until: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., failed_attempts: _Optional[int] = ..., requested_by: _Optional[str] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., update_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., must_change_password: _Optional[bool] = ...) -> None: ...
 
 class CreateUserRequest(_message.Message):
     __slots__ = ("hospital_code", "name", "password", "allowed_ips", "permissions")
@@ -343,24 +355,106 @@ class UnlockUserRequest(_message.Message):
     def __init__(self, hospital_code: _Optional[str] = ..., name: _Optional[str] = ...) -> None: ...
 
 class UnlockUserResponse(_message.Message):
+    __slots__ = ("user", "was_locked")
+    USER_FIELD_NUMBER: _ClassVar[int]
+    WAS_LOCKED_FIELD_NUMBER: _ClassVar[int]
+    user: User
+    was_locked: bool
+    def __init__(self, user: _Optional[_Union[User, _Mapping]] = ..., was_locked: _Optional[bool] = ...) -> None: ...
+
+class ResetPasswordRequest(_message.Message):
+    __slots__ = ("hospital_code", "name", "password")
+    HOSPITAL_CODE_FIELD_NUMBER: _ClassVar[int]
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    PASSWORD_FIELD_NUMBER: _ClassVar[int]
+    hospital_code: str
+    name: str
+    password: str
+    def __init__(self, hospital_code: _Optional[str] = ..., name: _Optional[str] = ..., password: _Optional[str] = ...) -> None: ...
+
+class ResetPasswordResponse(_message.Message):
+    __slots__ = ("user",)
+    USER_FIELD_NUMBER: _ClassVar[int]
+    user: User
+    def __init__(self, user: _Optional[_Union[User, _Mapping]] = ...) -> None: ...
+
+class AddressList(_message.Message):
+    __slots__ = ("entries",)
+    ENTRIES_FIELD_NUMBER: _ClassVar[int]
+    entries: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, entries: _Optional[_Iterable[str]] = ...) -> None: ...
+
+class UpdateUserRequest(_message.Message):
+    __slots__ = ("hospital_code", "name", "allowed_ips", "permissions")
+    HOSPITAL_CODE_FIELD_NUMBER: _ClassVar[int]
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    ALLOWED_IPS_FIELD_NUMBER: _ClassVar[int]
+    PERMISSIONS_FIELD_NUMBER: _ClassVar[int]
+    hospital_code: str
+    name: str
+    allowed_ips: AddressList
+    permissions: str
+    def __init__(self, hospital_code: _Optional[str] = ..., name: _Optional[str] = ..., allowed_ips: _Optional[_Union[AddressList, _Mapping]] = ..., permissions: _Optional[str] = ...) -> None: ...
+
+class UpdateUserResponse(_message.Message):
+    __slots__ = ("user",)
+    USER_FIELD_NUMBER: _ClassVar[int]
+    user: User
+    def __init__(self, user: _Optional[_Union[User, _Mapping]] = ...) -> None: ...
+
+class RejectUserRequest(_message.Message):
+    __slots__ = ("hospital_code", "name", "reason")
+    HOSPITAL_CODE_FIELD_NUMBER: _ClassVar[int]
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    hospital_code: str
+    name: str
+    reason: str
+    def __init__(self, hospital_code: _Optional[str] = ..., name: _Optional[str] = ..., reason: _Optional[str] = ...) -> None: ...
+
+class RejectUserResponse(_message.Message):
+    __slots__ = ("user",)
+    USER_FIELD_NUMBER: _ClassVar[int]
+    user: User
+    def __init__(self, user: _Optional[_Union[User, _Mapping]] = ...) -> None: ...
+
+class RemoveUserRequest(_message.Message):
+    __slots__ = ("hospital_code", "name", "reason")
+    HOSPITAL_CODE_FIELD_NUMBER: _ClassVar[int]
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    hospital_code: str
+    name: str
+    reason: str
+    def __init__(self, hospital_code: _Optional[str] = ..., name: _Optional[str] = ..., reason: _Optional[str] = ...) -> None: ...
+
+class RemoveUserResponse(_message.Message):
     __slots__ = ("user",)
     USER_FIELD_NUMBER: _ClassVar[int]
     user: User
     def __init__(self, user: _Optional[_Union[User, _Mapping]] = ...) -> None: ...
 
 class Client(_message.Message):
-    __slots__ = ("name", "roles", "hospital_code", "permissions", "create_time")
+    __slots__ = ("name", "roles", "hospital_code", "permissions", "create_time", "builtin", "secret_rotate_time", "revoke_time", "revoke_reason")
     NAME_FIELD_NUMBER: _ClassVar[int]
     ROLES_FIELD_NUMBER: _ClassVar[int]
     HOSPITAL_CODE_FIELD_NUMBER: _ClassVar[int]
     PERMISSIONS_FIELD_NUMBER: _ClassVar[int]
     CREATE_TIME_FIELD_NUMBER: _ClassVar[int]
+    BUILTIN_FIELD_NUMBER: _ClassVar[int]
+    SECRET_ROTATE_TIME_FIELD_NUMBER: _ClassVar[int]
+    REVOKE_TIME_FIELD_NUMBER: _ClassVar[int]
+    REVOKE_REASON_FIELD_NUMBER: _ClassVar[int]
     name: str
     roles: _containers.RepeatedScalarFieldContainer[str]
     hospital_code: str
     permissions: str
     create_time: _timestamp_pb2.Timestamp
-    def __init__(self, name: _Optional[str] = ..., roles: _Optional[_Iterable[str]] = ..., hospital_code: _Optional[str] = ..., permissions: _Optional[str] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+    builtin: bool
+    secret_rotate_time: _timestamp_pb2.Timestamp
+    revoke_time: _timestamp_pb2.Timestamp
+    revoke_reason: str
+    def __init__(self, name: _Optional[str] = ..., roles: _Optional[_Iterable[str]] = ..., hospital_code: _Optional[str] = ..., permissions: _Optional[str] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., builtin: _Optional[bool] = ..., secret_rotate_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., revoke_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., revoke_reason: _Optional[str] = ...) -> None: ...
 
 class CreateClientRequest(_message.Message):
     __slots__ = ("name", "roles", "hospital_code", "permissions")
@@ -391,6 +485,34 @@ class ListClientsResponse(_message.Message):
     CLIENTS_FIELD_NUMBER: _ClassVar[int]
     clients: _containers.RepeatedCompositeFieldContainer[Client]
     def __init__(self, clients: _Optional[_Iterable[_Union[Client, _Mapping]]] = ...) -> None: ...
+
+class RotateClientSecretRequest(_message.Message):
+    __slots__ = ("name",)
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    name: str
+    def __init__(self, name: _Optional[str] = ...) -> None: ...
+
+class RotateClientSecretResponse(_message.Message):
+    __slots__ = ("client", "client_secret")
+    CLIENT_FIELD_NUMBER: _ClassVar[int]
+    CLIENT_SECRET_FIELD_NUMBER: _ClassVar[int]
+    client: Client
+    client_secret: str
+    def __init__(self, client: _Optional[_Union[Client, _Mapping]] = ..., client_secret: _Optional[str] = ...) -> None: ...
+
+class RevokeClientRequest(_message.Message):
+    __slots__ = ("name", "reason")
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    name: str
+    reason: str
+    def __init__(self, name: _Optional[str] = ..., reason: _Optional[str] = ...) -> None: ...
+
+class RevokeClientResponse(_message.Message):
+    __slots__ = ("client",)
+    CLIENT_FIELD_NUMBER: _ClassVar[int]
+    client: Client
+    def __init__(self, client: _Optional[_Union[Client, _Mapping]] = ...) -> None: ...
 
 class AuditEvent(_message.Message):
     __slots__ = ("id", "time", "kind", "call_id", "hospital_code", "user", "client_ip", "operation", "outcome", "error_code", "detail", "actor")
@@ -453,6 +575,46 @@ class SignDigestResponse(_message.Message):
     digest: str
     digest_algorithm: DigestAlgorithm
     def __init__(self, digest: _Optional[str] = ..., digest_algorithm: _Optional[_Union[DigestAlgorithm, str]] = ...) -> None: ...
+
+class EndKeyOverlapRequest(_message.Message):
+    __slots__ = ("code",)
+    CODE_FIELD_NUMBER: _ClassVar[int]
+    code: str
+    def __init__(self, code: _Optional[str] = ...) -> None: ...
+
+class EndKeyOverlapResponse(_message.Message):
+    __slots__ = ("hospital", "ended")
+    HOSPITAL_FIELD_NUMBER: _ClassVar[int]
+    ENDED_FIELD_NUMBER: _ClassVar[int]
+    hospital: Hospital
+    ended: bool
+    def __init__(self, hospital: _Optional[_Union[Hospital, _Mapping]] = ..., ended: _Optional[bool] = ...) -> None: ...
+
+class DisableHospitalRequest(_message.Message):
+    __slots__ = ("code", "reason")
+    CODE_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    code: str
+    reason: str
+    def __init__(self, code: _Optional[str] = ..., reason: _Optional[str] = ...) -> None: ...
+
+class DisableHospitalResponse(_message.Message):
+    __slots__ = ("hospital",)
+    HOSPITAL_FIELD_NUMBER: _ClassVar[int]
+    hospital: Hospital
+    def __init__(self, hospital: _Optional[_Union[Hospital, _Mapping]] = ...) -> None: ...
+
+class EnableHospitalRequest(_message.Message):
+    __slots__ = ("code",)
+    CODE_FIELD_NUMBER: _ClassVar[int]
+    code: str
+    def __init__(self, code: _Optional[str] = ...) -> None: ...
+
+class EnableHospitalResponse(_message.Message):
+    __slots__ = ("hospital",)
+    HOSPITAL_FIELD_NUMBER: _ClassVar[int]
+    hospital: Hospital
+    def __init__(self, hospital: _Optional[_Union[Hospital, _Mapping]] = ...) -> None: ...
 
 class IssueTokenRequest(_message.Message):
     __slots__ = ("client_name", "client_secret")

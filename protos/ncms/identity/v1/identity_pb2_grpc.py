@@ -388,6 +388,21 @@ class HospitalServiceStub:
                 request_serializer=ncms_dot_identity_dot_v1_dot_identity__pb2.SignDigestRequest.SerializeToString,
                 response_deserializer=ncms_dot_identity_dot_v1_dot_identity__pb2.SignDigestResponse.FromString,
                 _registered_method=True)
+        self.EndKeyOverlap = channel.unary_unary(
+                '/ncms.identity.v1.HospitalService/EndKeyOverlap',
+                request_serializer=ncms_dot_identity_dot_v1_dot_identity__pb2.EndKeyOverlapRequest.SerializeToString,
+                response_deserializer=ncms_dot_identity_dot_v1_dot_identity__pb2.EndKeyOverlapResponse.FromString,
+                _registered_method=True)
+        self.DisableHospital = channel.unary_unary(
+                '/ncms.identity.v1.HospitalService/DisableHospital',
+                request_serializer=ncms_dot_identity_dot_v1_dot_identity__pb2.DisableHospitalRequest.SerializeToString,
+                response_deserializer=ncms_dot_identity_dot_v1_dot_identity__pb2.DisableHospitalResponse.FromString,
+                _registered_method=True)
+        self.EnableHospital = channel.unary_unary(
+                '/ncms.identity.v1.HospitalService/EnableHospital',
+                request_serializer=ncms_dot_identity_dot_v1_dot_identity__pb2.EnableHospitalRequest.SerializeToString,
+                response_deserializer=ncms_dot_identity_dot_v1_dot_identity__pb2.EnableHospitalResponse.FromString,
+                _registered_method=True)
 
 
 class HospitalServiceServicer:
@@ -443,6 +458,27 @@ class HospitalServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def EndKeyOverlap(self, request, context):
+        """Ends a key overlap now: only the current key verifies from this moment.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def DisableHospital(self, request, context):
+        """A disabled hospital's calls are refused (E1007, "医院已停用") until it is enabled;
+        its users, keys and data are kept.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def EnableHospital(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_HospitalServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -480,6 +516,21 @@ def add_HospitalServiceServicer_to_server(servicer, server):
                     servicer.SignDigest,
                     request_deserializer=ncms_dot_identity_dot_v1_dot_identity__pb2.SignDigestRequest.FromString,
                     response_serializer=ncms_dot_identity_dot_v1_dot_identity__pb2.SignDigestResponse.SerializeToString,
+            ),
+            'EndKeyOverlap': grpc.unary_unary_rpc_method_handler(
+                    servicer.EndKeyOverlap,
+                    request_deserializer=ncms_dot_identity_dot_v1_dot_identity__pb2.EndKeyOverlapRequest.FromString,
+                    response_serializer=ncms_dot_identity_dot_v1_dot_identity__pb2.EndKeyOverlapResponse.SerializeToString,
+            ),
+            'DisableHospital': grpc.unary_unary_rpc_method_handler(
+                    servicer.DisableHospital,
+                    request_deserializer=ncms_dot_identity_dot_v1_dot_identity__pb2.DisableHospitalRequest.FromString,
+                    response_serializer=ncms_dot_identity_dot_v1_dot_identity__pb2.DisableHospitalResponse.SerializeToString,
+            ),
+            'EnableHospital': grpc.unary_unary_rpc_method_handler(
+                    servicer.EnableHospital,
+                    request_deserializer=ncms_dot_identity_dot_v1_dot_identity__pb2.EnableHospitalRequest.FromString,
+                    response_serializer=ncms_dot_identity_dot_v1_dot_identity__pb2.EnableHospitalResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -683,6 +734,87 @@ class HospitalService:
             metadata,
             _registered_method=True)
 
+    @staticmethod
+    def EndKeyOverlap(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/ncms.identity.v1.HospitalService/EndKeyOverlap',
+            ncms_dot_identity_dot_v1_dot_identity__pb2.EndKeyOverlapRequest.SerializeToString,
+            ncms_dot_identity_dot_v1_dot_identity__pb2.EndKeyOverlapResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def DisableHospital(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/ncms.identity.v1.HospitalService/DisableHospital',
+            ncms_dot_identity_dot_v1_dot_identity__pb2.DisableHospitalRequest.SerializeToString,
+            ncms_dot_identity_dot_v1_dot_identity__pb2.DisableHospitalResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def EnableHospital(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/ncms.identity.v1.HospitalService/EnableHospital',
+            ncms_dot_identity_dot_v1_dot_identity__pb2.EnableHospitalRequest.SerializeToString,
+            ncms_dot_identity_dot_v1_dot_identity__pb2.EnableHospitalResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
 
 class UserServiceStub:
     """Hospital users, administered by the NCMS centre. Admin role.
@@ -714,6 +846,26 @@ class UserServiceStub:
                 request_serializer=ncms_dot_identity_dot_v1_dot_identity__pb2.UnlockUserRequest.SerializeToString,
                 response_deserializer=ncms_dot_identity_dot_v1_dot_identity__pb2.UnlockUserResponse.FromString,
                 _registered_method=True)
+        self.ResetPassword = channel.unary_unary(
+                '/ncms.identity.v1.UserService/ResetPassword',
+                request_serializer=ncms_dot_identity_dot_v1_dot_identity__pb2.ResetPasswordRequest.SerializeToString,
+                response_deserializer=ncms_dot_identity_dot_v1_dot_identity__pb2.ResetPasswordResponse.FromString,
+                _registered_method=True)
+        self.UpdateUser = channel.unary_unary(
+                '/ncms.identity.v1.UserService/UpdateUser',
+                request_serializer=ncms_dot_identity_dot_v1_dot_identity__pb2.UpdateUserRequest.SerializeToString,
+                response_deserializer=ncms_dot_identity_dot_v1_dot_identity__pb2.UpdateUserResponse.FromString,
+                _registered_method=True)
+        self.RejectUser = channel.unary_unary(
+                '/ncms.identity.v1.UserService/RejectUser',
+                request_serializer=ncms_dot_identity_dot_v1_dot_identity__pb2.RejectUserRequest.SerializeToString,
+                response_deserializer=ncms_dot_identity_dot_v1_dot_identity__pb2.RejectUserResponse.FromString,
+                _registered_method=True)
+        self.RemoveUser = channel.unary_unary(
+                '/ncms.identity.v1.UserService/RemoveUser',
+                request_serializer=ncms_dot_identity_dot_v1_dot_identity__pb2.RemoveUserRequest.SerializeToString,
+                response_deserializer=ncms_dot_identity_dot_v1_dot_identity__pb2.RemoveUserResponse.FromString,
+                _registered_method=True)
 
 
 class UserServiceServicer:
@@ -744,6 +896,35 @@ class UserServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def ResetPassword(self, request, context):
+        """Sets a new password chosen by the administrator, lifts a lock-out, and makes the
+        user change it: until then every call but yhklxgjk is refused (E1006).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def UpdateUser(self, request, context):
+        """Changes a user's allowed addresses and/or permission letters.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def RejectUser(self, request, context):
+        """Refuses a pending user (requested through Yhzjjk); its name may be requested again.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def RemoveUser(self, request, context):
+        """Deletes a user (as Yhscjk does from the hospital's side); the name may be given again.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_UserServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -766,6 +947,26 @@ def add_UserServiceServicer_to_server(servicer, server):
                     servicer.UnlockUser,
                     request_deserializer=ncms_dot_identity_dot_v1_dot_identity__pb2.UnlockUserRequest.FromString,
                     response_serializer=ncms_dot_identity_dot_v1_dot_identity__pb2.UnlockUserResponse.SerializeToString,
+            ),
+            'ResetPassword': grpc.unary_unary_rpc_method_handler(
+                    servicer.ResetPassword,
+                    request_deserializer=ncms_dot_identity_dot_v1_dot_identity__pb2.ResetPasswordRequest.FromString,
+                    response_serializer=ncms_dot_identity_dot_v1_dot_identity__pb2.ResetPasswordResponse.SerializeToString,
+            ),
+            'UpdateUser': grpc.unary_unary_rpc_method_handler(
+                    servicer.UpdateUser,
+                    request_deserializer=ncms_dot_identity_dot_v1_dot_identity__pb2.UpdateUserRequest.FromString,
+                    response_serializer=ncms_dot_identity_dot_v1_dot_identity__pb2.UpdateUserResponse.SerializeToString,
+            ),
+            'RejectUser': grpc.unary_unary_rpc_method_handler(
+                    servicer.RejectUser,
+                    request_deserializer=ncms_dot_identity_dot_v1_dot_identity__pb2.RejectUserRequest.FromString,
+                    response_serializer=ncms_dot_identity_dot_v1_dot_identity__pb2.RejectUserResponse.SerializeToString,
+            ),
+            'RemoveUser': grpc.unary_unary_rpc_method_handler(
+                    servicer.RemoveUser,
+                    request_deserializer=ncms_dot_identity_dot_v1_dot_identity__pb2.RemoveUserRequest.FromString,
+                    response_serializer=ncms_dot_identity_dot_v1_dot_identity__pb2.RemoveUserResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -887,6 +1088,114 @@ class UserService:
             metadata,
             _registered_method=True)
 
+    @staticmethod
+    def ResetPassword(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/ncms.identity.v1.UserService/ResetPassword',
+            ncms_dot_identity_dot_v1_dot_identity__pb2.ResetPasswordRequest.SerializeToString,
+            ncms_dot_identity_dot_v1_dot_identity__pb2.ResetPasswordResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def UpdateUser(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/ncms.identity.v1.UserService/UpdateUser',
+            ncms_dot_identity_dot_v1_dot_identity__pb2.UpdateUserRequest.SerializeToString,
+            ncms_dot_identity_dot_v1_dot_identity__pb2.UpdateUserResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def RejectUser(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/ncms.identity.v1.UserService/RejectUser',
+            ncms_dot_identity_dot_v1_dot_identity__pb2.RejectUserRequest.SerializeToString,
+            ncms_dot_identity_dot_v1_dot_identity__pb2.RejectUserResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def RemoveUser(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/ncms.identity.v1.UserService/RemoveUser',
+            ncms_dot_identity_dot_v1_dot_identity__pb2.RemoveUserRequest.SerializeToString,
+            ncms_dot_identity_dot_v1_dot_identity__pb2.RemoveUserResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
 
 class ClientServiceStub:
     """Service clients: the credentials of internal systems and of the suite's own
@@ -909,6 +1218,16 @@ class ClientServiceStub:
                 request_serializer=ncms_dot_identity_dot_v1_dot_identity__pb2.ListClientsRequest.SerializeToString,
                 response_deserializer=ncms_dot_identity_dot_v1_dot_identity__pb2.ListClientsResponse.FromString,
                 _registered_method=True)
+        self.RotateClientSecret = channel.unary_unary(
+                '/ncms.identity.v1.ClientService/RotateClientSecret',
+                request_serializer=ncms_dot_identity_dot_v1_dot_identity__pb2.RotateClientSecretRequest.SerializeToString,
+                response_deserializer=ncms_dot_identity_dot_v1_dot_identity__pb2.RotateClientSecretResponse.FromString,
+                _registered_method=True)
+        self.RevokeClient = channel.unary_unary(
+                '/ncms.identity.v1.ClientService/RevokeClient',
+                request_serializer=ncms_dot_identity_dot_v1_dot_identity__pb2.RevokeClientRequest.SerializeToString,
+                response_deserializer=ncms_dot_identity_dot_v1_dot_identity__pb2.RevokeClientResponse.FromString,
+                _registered_method=True)
 
 
 class ClientServiceServicer:
@@ -928,6 +1247,21 @@ class ClientServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def RotateClientSecret(self, request, context):
+        """A new secret, shown once; the old one stops working at once (tokens already issued
+        live until they expire, at most NCMS_TOKEN_TTL_SECONDS).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def RevokeClient(self, request, context):
+        """The client gets no token any more (tokens already issued live until they expire).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_ClientServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -940,6 +1274,16 @@ def add_ClientServiceServicer_to_server(servicer, server):
                     servicer.ListClients,
                     request_deserializer=ncms_dot_identity_dot_v1_dot_identity__pb2.ListClientsRequest.FromString,
                     response_serializer=ncms_dot_identity_dot_v1_dot_identity__pb2.ListClientsResponse.SerializeToString,
+            ),
+            'RotateClientSecret': grpc.unary_unary_rpc_method_handler(
+                    servicer.RotateClientSecret,
+                    request_deserializer=ncms_dot_identity_dot_v1_dot_identity__pb2.RotateClientSecretRequest.FromString,
+                    response_serializer=ncms_dot_identity_dot_v1_dot_identity__pb2.RotateClientSecretResponse.SerializeToString,
+            ),
+            'RevokeClient': grpc.unary_unary_rpc_method_handler(
+                    servicer.RevokeClient,
+                    request_deserializer=ncms_dot_identity_dot_v1_dot_identity__pb2.RevokeClientRequest.FromString,
+                    response_serializer=ncms_dot_identity_dot_v1_dot_identity__pb2.RevokeClientResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -998,6 +1342,60 @@ class ClientService:
             '/ncms.identity.v1.ClientService/ListClients',
             ncms_dot_identity_dot_v1_dot_identity__pb2.ListClientsRequest.SerializeToString,
             ncms_dot_identity_dot_v1_dot_identity__pb2.ListClientsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def RotateClientSecret(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/ncms.identity.v1.ClientService/RotateClientSecret',
+            ncms_dot_identity_dot_v1_dot_identity__pb2.RotateClientSecretRequest.SerializeToString,
+            ncms_dot_identity_dot_v1_dot_identity__pb2.RotateClientSecretResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def RevokeClient(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/ncms.identity.v1.ClientService/RevokeClient',
+            ncms_dot_identity_dot_v1_dot_identity__pb2.RevokeClientRequest.SerializeToString,
+            ncms_dot_identity_dot_v1_dot_identity__pb2.RevokeClientResponse.FromString,
             options,
             channel_credentials,
             insecure,
