@@ -104,6 +104,16 @@ def parse(values: Mapping[str, str]) -> Record:
                   text["cbzt"], text["rylb"])
 
 
+def column_count_problem(values: Mapping, columns: int) -> str:
+    """A row with more or fewer cells than the header (csv.DictReader's row: extra cells
+    under the key None, missing ones as None): its own error, never shifted values."""
+    extra = values.get(None) or []
+    missing = sum(1 for key, value in values.items() if key is not None and value is None)
+    if not extra and not missing:
+        return ""
+    return f"列数不符: 本行{columns + len(extra) - missing}列, 表头{columns}列"
+
+
 def mask_id_number(value: str) -> str:
     """The first 4 and last 4 characters; the rest hidden."""
     if len(value) <= 8:

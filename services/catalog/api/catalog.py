@@ -41,6 +41,15 @@ from .messages import (
 
 KIND_LETTERS = {DRUG: "C", SERVICE: "D"}
 _PRICE = re.compile(r"^[0-9]{1,14}(\.[0-9]{1,4})?$")
+# Bad lines listed in an import's answer (every one is counted).
+MAX_BAD_LINES = 1000
+
+
+def column_count_reason(cells: int, columns: int) -> str:
+    """A row with more or fewer cells than the header: its own error, never shifted values."""
+    return f"列数不符: 本行{cells}列, 表头{columns}列"
+
+
 ITEM_FIELDS = ("name", "generic_name", "specification", "dosage_form", "unit", "manufacturer",
                "approval_number", "description", "price", "proposed_ncms_code")
 
@@ -226,33 +235,42 @@ class CatalogServicer(catalog_pb2_grpc.CatalogServiceServicer):
     def ImportNcmsCatalog(self, request_iterator, context):
         principal = current_principal()
         principal.require_role(ROLE_ADMIN)
-        kind, skip_bad = None, False
+        kind, skip_bad, check_only, columns = None, False, False, 0
         rows: dict[str, tuple[int, importing.NcmsRow]] = {}
         skipped: list[catalog_pb2.SkippedLine] = []
+        bad_total = 0
         errors: list[FieldViolation] = []
         for message in request_iterator:
             if kind is None:
                 kind, skip_bad = kind_of(message.kind), message.skip_bad
+                check_only, columns = message.check_only, message.header_columns
             for row in message.rows:
                 try:
+                    if columns and row.cells and row.cells != columns:
+                        raise importing.BadRow(column_count_reason(row.cells, columns))
                     parsed = importing.parse_row(row.values)
                     if parsed.code in rows:
                         raise importing.BadRow(f"nhbm {parsed.code} 与第{rows[parsed.code][0]}行重复")
                 except importing.BadRow as exc:
-                    if skip_bad:
-                        skipped.append(catalog_pb2.SkippedLine(line_number=row.line_number, reason=str(exc)))
+                    bad_total += 1
+                    if skip_bad or check_only:
+                        if len(skipped) < MAX_BAD_LINES:
+                            skipped.append(catalog_pb2.SkippedLine(line_number=row.line_number, reason=str(exc)))
                         continue
-                    errors.append(FieldViolation(f"line {row.line_number}", str(exc)))
+                    if len(errors) < MAX_BAD_LINES:
+                        errors.append(FieldViolation(f"line {row.line_number}", str(exc)))
                     continue
                 rows[parsed.code] = (row.line_number, parsed)
         if kind is None:
             raise invalid_argument("kind", "the first message must name the kind")
         if errors:
             first = errors[0]
-            more = f" (另有{len(errors) - 1}行错误)" if len(errors) > 1 else ""
+            more = f" (另有{bad_total - 1}行错误)" if bad_total > 1 else ""
             raise ContractError("E2001", f"第{first.field.split()[1]}行: {first.description}{more}; "
-                                         "未导入任何数据", errors[:100])
-        response = catalog_pb2.ImportNcmsCatalogResponse(skipped=skipped)
+                                         "未导入任何数据", errors)
+        if check_only:
+            return self._check_import(kind, rows, skipped, bad_total)
+        response = catalog_pb2.ImportNcmsCatalogResponse(skipped=skipped, skipped_total=bad_total)
         now = utcnow()
         with self.db.write() as connection:
             current = repository.current_ncms_items(connection, kind, rows)
@@ -279,6 +297,21 @@ class CatalogServicer(catalog_pb2_grpc.CatalogServiceServicer):
             response.newly_mapped, mapped = self._map_unmapped(connection, kind, f"import:{principal.subject}")
             response.sequence = self.feed.append(connection, [entry(change) for change in changes + mapped])
         self.feed.committed()
+        return response
+
+    def _check_import(self, kind: str, rows: dict, skipped: list, bad_total: int):
+        """What an import would do (nothing is stored)."""
+        response = catalog_pb2.ImportNcmsCatalogResponse(skipped=skipped, skipped_total=bad_total, checked_only=True)
+        with self.db.read() as connection:
+            current = repository.current_ncms_items(connection, kind, rows)
+        for code, (_line, row) in rows.items():
+            existing = current.get(code)
+            if existing is None:
+                response.inserted += 1
+            elif _ncms_content(existing) == row.content():
+                response.unchanged += 1
+            else:
+                response.updated += 1
         return response
 
     def _map_unmapped(self, connection: Connection, kind: str,

@@ -102,7 +102,7 @@ class EnrollmentServicer(enrollment_pb2_grpc.EnrollmentServiceServicer):
         principal = current_principal()
         if not principal.has_role(ROLE_ADMIN):
             raise permission_denied(f"{principal.subject} may not import enrolment records")
-        options = {"skip_bad": None}
+        options = {"skip_bad": None, "check_only": False}
         reader = csv.DictReader(_lines(request_iterator, options))
         try:
             header = [name.strip() for name in (reader.fieldnames or [])]
@@ -113,46 +113,65 @@ class EnrollmentServicer(enrollment_pb2_grpc.EnrollmentServiceServicer):
             raise ContractError("E2001", f"第1行: 表头缺少 {', '.join(missing)}")
         reader.fieldnames = header
         response = enrollment_pb2.ImportEnrollmentResponse()
-        with self.db.write() as connection:
-            importer = Importer(connection)
-            importer.create_staging()
-            batch: list[tuple] = []
-            for line, values in _rows(reader):
-                try:
-                    record = records.parse(values)
-                except records.BadRow as exc:
-                    self._bad_line(response, options["skip_bad"], line, str(exc))
-                    continue
-                batch.append(record.as_row(line))
-                response.rows += 1
-                if len(batch) >= STAGING_BATCH:
-                    importer.add(batch)
-                    batch = []
-            importer.add(batch)
-            duplicates = importer.duplicates()
-            if duplicates and not options["skip_bad"]:
-                first = duplicates[0]
-                raise ContractError("E2001", f"第{first.line}行: 个人编码 {first.member_id} 的 {first.year} 年度"
-                                             f"与第{first.first_line}行重复; 未导入任何数据")
-            for duplicate in duplicates:
-                self._bad_line(response, True, duplicate.line,
-                               f"{duplicate.year} 年度与第{duplicate.first_line}行重复")
-            response.rows -= importer.drop_duplicates() if duplicates else 0
+        bad: list[tuple[int, str]] = []  # every bad line is counted; the first ones listed
+        try:
+            with self.db.write() as connection:
+                importer = Importer(connection)
+                importer.create_staging()
+                batch: list[tuple] = []
+                for line, values in _rows(reader):
+                    try:
+                        problem = records.column_count_problem(values, len(header))
+                        if problem:
+                            raise records.BadRow(problem)
+                        record = records.parse(values)
+                    except records.BadRow as exc:
+                        _bad_line(response, bad, line, str(exc))
+                        continue
+                    batch.append(record.as_row(line))
+                    response.rows += 1
+                    if len(batch) >= STAGING_BATCH:
+                        importer.add(batch)
+                        batch = []
+                importer.add(batch)
+                duplicates = importer.duplicates(limit=MAX_SKIPPED_LISTED)
+                if duplicates:
+                    dropped = importer.drop_duplicates()
+                    response.rows -= dropped
+                    for duplicate in duplicates:
+                        _bad_line(response, bad, duplicate.line, f"个人编码 {duplicate.member_id} 的 {duplicate.year} "
+                                                                 f"年度与第{duplicate.first_line}行重复")
+                    response.skipped_total += dropped - len(duplicates)
+                if bad and not options["skip_bad"] and not options["check_only"]:
+                    bad.sort()
+                    line, reason = bad[0]
+                    more = f" (另有{response.skipped_total - 1}行错误)" if response.skipped_total > 1 else ""
+                    raise ContractError("E2001", f"第{line}行: {reason}{more}; 未导入任何数据",
+                                        [FieldViolation(f"line {n}", why) for n, why in bad])
 
-            def changed(members, enrollments) -> None:
-                for rows, change in ((members, member_change), (enrollments, enrollment_change)):
-                    for part in rows:
-                        last = self.feed.append(connection, [entry(change(row)) for row in part])
-                        response.sequence = last or response.sequence
+                def changed(members, enrollments) -> None:
+                    if options["check_only"]:  # nothing will be kept: no change to tell
+                        return
+                    for rows, change in ((members, member_change), (enrollments, enrollment_change)):
+                        for part in rows:
+                            last = self.feed.append(connection, [entry(change(row)) for row in part])
+                            response.sequence = last or response.sequence
 
-            counts = importer.merge(utcnow(), changed)
+                counts = importer.merge(utcnow(), changed)
+                response.members_inserted, response.members_updated = counts.members_inserted, counts.members_updated
+                response.enrollments_inserted = counts.enrollments_inserted
+                response.enrollments_updated = counts.enrollments_updated
+                response.unchanged = counts.unchanged
+                if options["check_only"]:
+                    raise _Checked  # roll back: a check keeps nothing
+        except _Checked:
+            response.checked_only = True
+            response.skipped.sort(key=lambda skipped: skipped.line_number)
+            return response
         self.feed.committed()
         if counts.changed >= ANALYZE_AFTER_CHANGED_ROWS:
             self._refresh_statistics()
-        response.members_inserted, response.members_updated = counts.members_inserted, counts.members_updated
-        response.enrollments_inserted = counts.enrollments_inserted
-        response.enrollments_updated = counts.enrollments_updated
-        response.unchanged = counts.unchanged
+        response.skipped.sort(key=lambda skipped: skipped.line_number)
         return response
 
     def _refresh_statistics(self) -> None:
@@ -164,14 +183,17 @@ class EnrollmentServicer(enrollment_pb2_grpc.EnrollmentServiceServicer):
         with self.db.write(check_caller=False) as connection:
             connection.execute(text("ANALYZE households, members, enrollments"))
 
-    @staticmethod
-    def _bad_line(response, skip_bad: bool, line: int, reason: str) -> None:
-        if not skip_bad:
-            raise ContractError("E2001", f"第{line}行: {reason}; 未导入任何数据",
-                                [FieldViolation(f"line {line}", reason)])
-        response.skipped_total += 1
-        if len(response.skipped) < MAX_SKIPPED_LISTED:
-            response.skipped.add(line_number=line, reason=reason)
+
+
+class _Checked(Exception):
+    """A check_only import is done: its transaction is rolled back."""
+
+
+def _bad_line(response, bad: list[tuple[int, str]], line: int, reason: str) -> None:
+    response.skipped_total += 1
+    if len(bad) < MAX_SKIPPED_LISTED:
+        bad.append((line, reason))
+        response.skipped.add(line_number=line, reason=reason)
 
 
 def _lines(messages: Iterable[enrollment_pb2.ImportEnrollmentRequest], options: dict) -> Iterator[str]:
@@ -180,7 +202,7 @@ def _lines(messages: Iterable[enrollment_pb2.ImportEnrollmentRequest], options: 
     pending = ""
     for message in messages:
         if options["skip_bad"] is None:
-            options["skip_bad"] = message.skip_bad
+            options["skip_bad"], options["check_only"] = message.skip_bad, message.check_only
         pending += decoder.decode(message.csv_chunk)
         lines = pending.splitlines(keepends=True)
         pending = lines.pop() if lines and not lines[-1].endswith(("\n", "\r")) else ""

@@ -193,7 +193,7 @@ class NcmsItem(_message.Message):
     def __init__(self, kind: _Optional[_Union[ItemKind, str]] = ..., code: _Optional[str] = ..., name: _Optional[str] = ..., specification: _Optional[str] = ..., dosage_form: _Optional[str] = ..., unit: _Optional[str] = ..., approval_number: _Optional[str] = ..., charge_class: _Optional[_Union[ChargeClass, str]] = ..., self_pay_ratio: _Optional[str] = ..., price_limit: _Optional[str] = ..., valid_from: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., valid_to: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., version_id: _Optional[int] = ...) -> None: ...
 
 class ImportRow(_message.Message):
-    __slots__ = ("line_number", "values")
+    __slots__ = ("line_number", "values", "cells")
     class ValuesEntry(_message.Message):
         __slots__ = ("key", "value")
         KEY_FIELD_NUMBER: _ClassVar[int]
@@ -203,19 +203,25 @@ class ImportRow(_message.Message):
         def __init__(self, key: _Optional[str] = ..., value: _Optional[str] = ...) -> None: ...
     LINE_NUMBER_FIELD_NUMBER: _ClassVar[int]
     VALUES_FIELD_NUMBER: _ClassVar[int]
+    CELLS_FIELD_NUMBER: _ClassVar[int]
     line_number: int
     values: _containers.ScalarMap[str, str]
-    def __init__(self, line_number: _Optional[int] = ..., values: _Optional[_Mapping[str, str]] = ...) -> None: ...
+    cells: int
+    def __init__(self, line_number: _Optional[int] = ..., values: _Optional[_Mapping[str, str]] = ..., cells: _Optional[int] = ...) -> None: ...
 
 class ImportNcmsCatalogRequest(_message.Message):
-    __slots__ = ("kind", "skip_bad", "rows")
+    __slots__ = ("kind", "skip_bad", "rows", "header_columns", "check_only")
     KIND_FIELD_NUMBER: _ClassVar[int]
     SKIP_BAD_FIELD_NUMBER: _ClassVar[int]
     ROWS_FIELD_NUMBER: _ClassVar[int]
+    HEADER_COLUMNS_FIELD_NUMBER: _ClassVar[int]
+    CHECK_ONLY_FIELD_NUMBER: _ClassVar[int]
     kind: ItemKind
     skip_bad: bool
     rows: _containers.RepeatedCompositeFieldContainer[ImportRow]
-    def __init__(self, kind: _Optional[_Union[ItemKind, str]] = ..., skip_bad: _Optional[bool] = ..., rows: _Optional[_Iterable[_Union[ImportRow, _Mapping]]] = ...) -> None: ...
+    header_columns: int
+    check_only: bool
+    def __init__(self, kind: _Optional[_Union[ItemKind, str]] = ..., skip_bad: _Optional[bool] = ..., rows: _Optional[_Iterable[_Union[ImportRow, _Mapping]]] = ..., header_columns: _Optional[int] = ..., check_only: _Optional[bool] = ...) -> None: ...
 
 class SkippedLine(_message.Message):
     __slots__ = ("line_number", "reason")
@@ -226,20 +232,24 @@ class SkippedLine(_message.Message):
     def __init__(self, line_number: _Optional[int] = ..., reason: _Optional[str] = ...) -> None: ...
 
 class ImportNcmsCatalogResponse(_message.Message):
-    __slots__ = ("inserted", "updated", "unchanged", "skipped", "newly_mapped", "sequence")
+    __slots__ = ("inserted", "updated", "unchanged", "skipped", "newly_mapped", "sequence", "checked_only", "skipped_total")
     INSERTED_FIELD_NUMBER: _ClassVar[int]
     UPDATED_FIELD_NUMBER: _ClassVar[int]
     UNCHANGED_FIELD_NUMBER: _ClassVar[int]
     SKIPPED_FIELD_NUMBER: _ClassVar[int]
     NEWLY_MAPPED_FIELD_NUMBER: _ClassVar[int]
     SEQUENCE_FIELD_NUMBER: _ClassVar[int]
+    CHECKED_ONLY_FIELD_NUMBER: _ClassVar[int]
+    SKIPPED_TOTAL_FIELD_NUMBER: _ClassVar[int]
     inserted: int
     updated: int
     unchanged: int
     skipped: _containers.RepeatedCompositeFieldContainer[SkippedLine]
     newly_mapped: int
     sequence: int
-    def __init__(self, inserted: _Optional[int] = ..., updated: _Optional[int] = ..., unchanged: _Optional[int] = ..., skipped: _Optional[_Iterable[_Union[SkippedLine, _Mapping]]] = ..., newly_mapped: _Optional[int] = ..., sequence: _Optional[int] = ...) -> None: ...
+    checked_only: bool
+    skipped_total: int
+    def __init__(self, inserted: _Optional[int] = ..., updated: _Optional[int] = ..., unchanged: _Optional[int] = ..., skipped: _Optional[_Iterable[_Union[SkippedLine, _Mapping]]] = ..., newly_mapped: _Optional[int] = ..., sequence: _Optional[int] = ..., checked_only: _Optional[bool] = ..., skipped_total: _Optional[int] = ...) -> None: ...
 
 class SearchNcmsItemsRequest(_message.Message):
     __slots__ = ("kind", "query", "page_size")

@@ -135,12 +135,14 @@ class CheckEnrollmentResponse(_message.Message):
     def __init__(self, enrolled: _Optional[bool] = ..., enrollment: _Optional[_Union[Enrollment, _Mapping]] = ..., card: _Optional[str] = ..., name: _Optional[str] = ...) -> None: ...
 
 class ImportEnrollmentRequest(_message.Message):
-    __slots__ = ("skip_bad", "csv_chunk")
+    __slots__ = ("skip_bad", "csv_chunk", "check_only")
     SKIP_BAD_FIELD_NUMBER: _ClassVar[int]
     CSV_CHUNK_FIELD_NUMBER: _ClassVar[int]
+    CHECK_ONLY_FIELD_NUMBER: _ClassVar[int]
     skip_bad: bool
     csv_chunk: bytes
-    def __init__(self, skip_bad: _Optional[bool] = ..., csv_chunk: _Optional[bytes] = ...) -> None: ...
+    check_only: bool
+    def __init__(self, skip_bad: _Optional[bool] = ..., csv_chunk: _Optional[bytes] = ..., check_only: _Optional[bool] = ...) -> None: ...
 
 class SkippedLine(_message.Message):
     __slots__ = ("line_number", "reason")
@@ -151,7 +153,7 @@ class SkippedLine(_message.Message):
     def __init__(self, line_number: _Optional[int] = ..., reason: _Optional[str] = ...) -> None: ...
 
 class ImportEnrollmentResponse(_message.Message):
-    __slots__ = ("rows", "members_inserted", "members_updated", "enrollments_inserted", "enrollments_updated", "unchanged", "skipped", "skipped_total", "sequence")
+    __slots__ = ("rows", "members_inserted", "members_updated", "enrollments_inserted", "enrollments_updated", "unchanged", "skipped", "skipped_total", "sequence", "checked_only")
     ROWS_FIELD_NUMBER: _ClassVar[int]
     MEMBERS_INSERTED_FIELD_NUMBER: _ClassVar[int]
     MEMBERS_UPDATED_FIELD_NUMBER: _ClassVar[int]
@@ -161,6 +163,7 @@ class ImportEnrollmentResponse(_message.Message):
     SKIPPED_FIELD_NUMBER: _ClassVar[int]
     SKIPPED_TOTAL_FIELD_NUMBER: _ClassVar[int]
     SEQUENCE_FIELD_NUMBER: _ClassVar[int]
+    CHECKED_ONLY_FIELD_NUMBER: _ClassVar[int]
     rows: int
     members_inserted: int
     members_updated: int
@@ -170,7 +173,8 @@ class ImportEnrollmentResponse(_message.Message):
     skipped: _containers.RepeatedCompositeFieldContainer[SkippedLine]
     skipped_total: int
     sequence: int
-    def __init__(self, rows: _Optional[int] = ..., members_inserted: _Optional[int] = ..., members_updated: _Optional[int] = ..., enrollments_inserted: _Optional[int] = ..., enrollments_updated: _Optional[int] = ..., unchanged: _Optional[int] = ..., skipped: _Optional[_Iterable[_Union[SkippedLine, _Mapping]]] = ..., skipped_total: _Optional[int] = ..., sequence: _Optional[int] = ...) -> None: ...
+    checked_only: bool
+    def __init__(self, rows: _Optional[int] = ..., members_inserted: _Optional[int] = ..., members_updated: _Optional[int] = ..., enrollments_inserted: _Optional[int] = ..., enrollments_updated: _Optional[int] = ..., unchanged: _Optional[int] = ..., skipped: _Optional[_Iterable[_Union[SkippedLine, _Mapping]]] = ..., skipped_total: _Optional[int] = ..., sequence: _Optional[int] = ..., checked_only: _Optional[bool] = ...) -> None: ...
 
 class MemberState(_message.Message):
     __slots__ = ("member_id", "card", "name")
