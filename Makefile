@@ -14,7 +14,7 @@ STAMP := $(VENV)/.installed
 # Passed to pytest, e.g. `make test ARGS="-k digest -x"`.
 ARGS ?=
 
-.PHONY: help setup run demo test test-postgres lint check-package generate check-generated migration bench clean
+.PHONY: help setup run demo test test-postgres lint check-package generate check-generated migration messages bench clean
 
 help:  ## list the commands
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -57,6 +57,16 @@ generate: setup  ## regenerate the Python code of protos/ after editing a .proto
 
 check-generated: setup  ## fail if the generated code does not match the protos
 	$(BIN)/python protos/generate.py --check
+
+# The ncms command's messages: English in the code, translated in cli/locale (gettext,
+# built with Babel). After changing a text: `make messages`, translate what it reports
+# as untranslated in cli/locale/zh_CN/LC_MESSAGES/ncms.po, `make messages` again.
+LOCALE := cli/locale
+messages: setup  ## update the ncms command's message catalogue from the code and compile it
+	$(BIN)/pybabel --quiet extract --omit-header --no-location --sort-output -k N_ -k N_plural:1,2 -o $(LOCALE)/ncms.pot cli
+	$(BIN)/pybabel --quiet update -D ncms -i $(LOCALE)/ncms.pot -d $(LOCALE) --no-fuzzy-matching --ignore-obsolete -w 100
+	$(BIN)/pybabel compile -D ncms -d $(LOCALE) --statistics
+	@rm -f $(LOCALE)/ncms.pot
 
 migration: setup  ## new migration from model changes: make migration SERVICE=identity MESSAGE="..."
 	@test -n "$(SERVICE)" -a -n "$(MESSAGE)" || { echo 'usage: make migration SERVICE=identity MESSAGE="what changed"' >&2; exit 1; }

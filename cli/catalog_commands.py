@@ -7,164 +7,225 @@ from pathlib import Path
 
 import click
 
-from ncms.catalog.v1 import catalog_pb2, catalog_pb2_grpc
+from .context import HOSPITAL, Context, message_dict, pass_context, table
+from .i18n import N_, _, stamp_time
+from .importing import CATALOG_ALIASES, Progress, Row, TableFile, refused_import, show_bad_lines
 
-from .context import Context, message_dict, table
-from .importing import Progress, check_csv, csv_rows
-
-KINDS = {"drug": catalog_pb2.ITEM_KIND_DRUG, "service": catalog_pb2.ITEM_KIND_SERVICE}
-KIND_NAMES = {v: k for k, v in KINDS.items()}
-CLASSES = {catalog_pb2.CHARGE_CLASS_A: "甲", catalog_pb2.CHARGE_CLASS_B: "乙", catalog_pb2.CHARGE_CLASS_C: "丙"}
-SOURCES = {catalog_pb2.MAPPING_SOURCE_NONE: "unmapped", catalog_pb2.MAPPING_SOURCE_PROPOSED: "proposed",
-           catalog_pb2.MAPPING_SOURCE_APPROVAL_NUMBER: "approval number",
-           catalog_pb2.MAPPING_SOURCE_NAME_AND_SPEC: "name and spec",
-           catalog_pb2.MAPPING_SOURCE_MANUAL: "manual"}
+KINDS = {"drug": "ITEM_KIND_DRUG", "service": "ITEM_KIND_SERVICE"}
+CLASSES = {"CHARGE_CLASS_A": "甲", "CHARGE_CLASS_B": "乙", "CHARGE_CLASS_C": "丙"}
+SOURCES = {"MAPPING_SOURCE_NONE": N_("unmapped"), "MAPPING_SOURCE_PROPOSED": N_("proposed"),
+           "MAPPING_SOURCE_APPROVAL_NUMBER": N_("approval number"),
+           "MAPPING_SOURCE_NAME_AND_SPEC": N_("name and spec"), "MAPPING_SOURCE_MANUAL": N_("manual")}
 REQUIRED = ("nhbm", "mc", "sfdj")
 BATCH = 1000
 IMPORT_TIMEOUT = 3600.0
 
-pass_context = click.make_pass_decorator(Context)
 kind_option = click.option("--kind", required=True, type=click.Choice(list(KINDS)),
-                           help="drug (药品) or service (诊疗项目).")
+                           help=_("drug (药品) or service (诊疗项目)."))
+ITEM = _("The hospital's item code (yyxmbm).")
+ENCODING = click.option(
+    "--encoding", type=click.Choice(["utf-8", "gbk", "gb18030"], case_sensitive=False), default=None,
+    help=_("The CSV file's encoding (default: found out; UTF-8 with or without BOM, or GBK/GB18030)."))
+CHECK = click.option("--check", is_flag=True,
+                     help=_("Check every line and list each bad one (line, column, reason); import nothing."))
+SKIP_BAD = click.option("--skip-bad", is_flag=True, help=_(
+    "Import the good lines and report the bad ones (default: a bad line stops the import, nothing kept)."))
 
 
-def _stub(ctx: Context) -> catalog_pb2_grpc.CatalogServiceStub:
+def _pb():
+    from ncms.catalog.v1 import catalog_pb2
+
+    return catalog_pb2
+
+
+def _kind(name: str) -> int:
+    return _pb().ItemKind.Value(KINDS[name]) if name else 0
+
+
+def _kind_name(number: int) -> str:
+    return next((name for name, enum in KINDS.items() if _pb().ItemKind.Value(enum) == number), "")
+
+
+def _class_name(number: int) -> str:
+    return CLASSES.get(_pb().ChargeClass.Name(number), "")
+
+
+def _source_name(number: int) -> str:
+    name = SOURCES.get(_pb().MappingSource.Name(number))
+    return _(name) if name else ""
+
+
+def _stub(ctx: Context):
+    from ncms.catalog.v1 import catalog_pb2_grpc
+
     return ctx.stub("catalog", catalog_pb2_grpc.CatalogServiceStub)
 
 
-@click.group()
+@click.group(help=_("The NCMS catalog (农合目录) and hospital items' mappings to it."))
 def catalog() -> None:
-    """The NCMS catalog (农合目录) and hospital items' mappings to it."""
+    pass
 
 
-def _requests(path: Path, kind: int, skip_bad: bool, progress: Progress) -> Iterator[catalog_pb2.ImportNcmsCatalogRequest]:
-    batch: list[catalog_pb2.ImportRow] = []
+def _requests(rows: Iterator[Row], kind: int, columns: int, skip_bad: bool, check: bool, progress: Progress):
+    pb = _pb()
+    batch: list = []
     sent = False
-    for line, values in csv_rows(path):
-        batch.append(catalog_pb2.ImportRow(line_number=line, values=values))
+
+    def message():
+        return pb.ImportNcmsCatalogRequest(kind=kind, skip_bad=skip_bad, rows=batch, header_columns=columns,
+                                           check_only=check)
+
+    for row in rows:
+        batch.append(pb.ImportRow(line_number=row.line, values=row.values, cells=row.cells))
         if len(batch) >= BATCH:
-            yield catalog_pb2.ImportNcmsCatalogRequest(kind=kind, skip_bad=skip_bad, rows=batch)
+            yield message()
             progress.advance(len(batch))
             batch, sent = [], True
     if batch or not sent:
-        yield catalog_pb2.ImportNcmsCatalogRequest(kind=kind, skip_bad=skip_bad, rows=batch)
+        yield message()
         progress.advance(len(batch))
 
 
-@catalog.command("import")
+@catalog.command("import", help=_(
+    "Load or update the NCMS catalog from a CSV file (UTF-8 or GBK) or an Excel workbook (.xlsx) with a "
+    "header row. Columns (or their Chinese names): nhbm 农合目录编码 (the key), mc 名称, gg 规格, jx 剂型, "
+    "dw 单位, pzwh 批准文号, sfdj 收费等级 (甲/乙/丙), zfbl 自付比例 (乙类 share; empty: the policy's "
+    "default), xj 限价 (optional price limit). A changed item gets a new version; the old one is kept, so "
+    "earlier settlements can still be explained."))
 @kind_option
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--skip-bad", is_flag=True, help="Import the good lines and report the bad ones "
-                                               "(default: a bad line stops the import, nothing kept).")
+@SKIP_BAD
+@CHECK
+@ENCODING
 @pass_context
-def catalog_import(ctx: Context, kind: str, file: Path, skip_bad: bool) -> None:
-    """Load or update the NCMS catalog from a UTF-8 CSV file with a header row.
+def catalog_import(ctx: Context, kind: str, file: Path, skip_bad: bool, check: bool, encoding: str | None) -> None:
+    import grpc
 
-    Columns: nhbm (key), mc, gg, jx, dw, pzwh, sfdj (甲/乙/丙), zfbl (乙类 share; empty:
-    the policy's default), xj (optional price limit). A changed item gets a new version; the old one is
-    kept, so earlier settlements can still be explained.
-    """
-    rows = check_csv(file, REQUIRED, "nhbm, mc, gg, jx, dw, pzwh, sfdj, zfbl, xj")
-    progress = Progress("importing", rows, quiet=ctx.json_output)
-    with ctx.calling("catalog"):
-        try:
-            response = _stub(ctx).ImportNcmsCatalog(
-                _requests(file, KINDS[kind], skip_bad, progress), timeout=IMPORT_TIMEOUT)
-        finally:
-            progress.done()
-    data = message_dict(response)
+    source = TableFile(file, CATALOG_ALIASES, REQUIRED, encoding)
+    progress = Progress(_("checking") if check else _("importing"), source.rows, quiet=ctx.json_output)
+    try:
+        with ctx.calling("catalog"):
+            try:
+                response = _stub(ctx).ImportNcmsCatalog(
+                    _requests(source.read(), _kind(kind), source.header.cells, skip_bad, check, progress),
+                    timeout=IMPORT_TIMEOUT)
+            except grpc.RpcError as exc:
+                if exc.code() != grpc.StatusCode.INVALID_ARGUMENT:
+                    raise
+                raise refused_import(ctx, "catalog", exc, CATALOG_ALIASES) from None
+    finally:
+        progress.done()
+    bad = [(line.line_number, line.reason) for line in response.skipped]
 
     def human() -> None:
-        click.echo(f"{kind} catalog imported from {file}: {response.inserted} new, "
-                   f"{response.updated} changed, {response.unchanged} unchanged")
+        if check:
+            if bad:
+                show_bad_lines(bad, CATALOG_ALIASES, err=False)
+            click.echo(_("{file} checked ({encoding}): {new} new, {changed} changed, {unchanged} unchanged, "
+                         "{bad} bad lines; nothing was imported").format(
+                file=file, encoding=source.encoding, new=response.inserted, changed=response.updated,
+                unchanged=response.unchanged, bad=response.skipped_total))
+            return
+        click.echo(_("{kind} catalog imported from {file}: {new} new, {changed} changed, {unchanged} unchanged")
+                   .format(kind=kind, file=file, new=response.inserted, changed=response.updated,
+                           unchanged=response.unchanged))
         if response.newly_mapped:
-            click.echo(f"{response.newly_mapped} hospital items that were unmapped are mapped now")
-        for line in response.skipped:
-            click.echo(f"skipped line {line.line_number}: {line.reason}", err=True)
+            click.echo(_("{n} hospital items that were unmapped are mapped now").format(n=response.newly_mapped))
+        for line, reason in bad:
+            click.echo(_("skipped line {line}: {reason}").format(line=line, reason=reason), err=True)
 
-    ctx.emit(data, human)
+    ctx.emit({**message_dict(response), "encoding": source.encoding}, human)
+    if check and response.skipped_total:
+        raise SystemExit(1)
 
 
-@catalog.command("unmapped")
-@click.option("--hospital", required=True, help="医院代码 yydm.")
-@click.option("--kind", type=click.Choice(list(KINDS)), default=None, help="Only drugs or services.")
+@catalog.command("unmapped", help=_("Hospital items not mapped to the NCMS catalog (self-paid until mapped)."))
+@click.option("--hospital", required=True, help=HOSPITAL)
+@click.option("--kind", type=click.Choice(list(KINDS)), default=None, help=_("Only drugs or services."))
 @pass_context
 def catalog_unmapped(ctx: Context, hospital: str, kind: str | None) -> None:
-    """Hospital items not mapped to the NCMS catalog (self-paid until mapped)."""
+    pb = _pb()
     stub = _stub(ctx)
     items, token, total = [], "", 0
     with ctx.calling("catalog"):
         while True:
-            page = stub.ListUnmappedItems(catalog_pb2.ListUnmappedItemsRequest(
-                hospital_code=hospital, kind=KINDS.get(kind or "", 0), page_size=1000, page_token=token))
+            page = stub.ListUnmappedItems(pb.ListUnmappedItemsRequest(
+                hospital_code=hospital, kind=_kind(kind or ""), page_size=1000, page_token=token))
             items += page.items
             total, token = page.total, page.next_page_token
             if not token:
                 break
-    ctx.emit({"total": total, "items": [_item_dict(i) for i in items]}, lambda: (table(
-        ["kind", "item", "name", "spec", "approval no.", "price", "proposed nhbm"],
-        [[KIND_NAMES[i.kind], i.code, i.name, i.specification, i.approval_number, i.price,
-          i.proposed_ncms_code] for i in items]), click.echo(f"{total} unmapped")))
+
+    def human() -> None:
+        table([_("kind"), _("item"), _("name"), _("spec"), _("approval no."), _("price"), _("proposed nhbm")],
+              [[_kind_name(i.kind), i.code, i.name, i.specification, i.approval_number, i.price,
+                i.proposed_ncms_code] for i in items])
+        click.echo(_("{n} unmapped").format(n=total))
+
+    ctx.emit({"total": total, "items": [_item_dict(i) for i in items]}, human)
 
 
-@catalog.command("map")
-@click.option("--hospital", required=True, help="医院代码 yydm.")
+@catalog.command("map", help=_("Map one hospital item to an NCMS item by hand."))
+@click.option("--hospital", required=True, help=HOSPITAL)
 @kind_option
-@click.option("--item", "code", required=True, help="The hospital's item code (yyxmbm).")
-@click.option("--nhbm", required=True, help="The NCMS catalog code to map it to.")
+@click.option("--item", "code", required=True, help=ITEM)
+@click.option("--nhbm", required=True, help=_("The NCMS catalog code to map it to."))
 @pass_context
 def catalog_map(ctx: Context, hospital: str, kind: str, code: str, nhbm: str) -> None:
-    """Map one hospital item to an NCMS item by hand."""
     with ctx.calling("catalog"):
-        item = _stub(ctx).MapItem(catalog_pb2.MapItemRequest(
-            hospital_code=hospital, kind=KINDS[kind], code=code, ncms_code=nhbm)).item
+        item = _stub(ctx).MapItem(_pb().MapItemRequest(
+            hospital_code=hospital, kind=_kind(kind), code=code, ncms_code=nhbm)).item
     ctx.emit(_item_dict(item), lambda: click.echo(
-        f"{kind} item {item.code} ({item.name}) of {hospital} mapped to {item.ncms_code}"))
+        _("{kind} item {item} ({name}) of {hospital} mapped to {nhbm}").format(
+            kind=kind, item=item.code, name=item.name, hospital=hospital, nhbm=item.ncms_code)))
 
 
-@catalog.command("item")
-@click.option("--hospital", required=True, help="医院代码 yydm.")
+@catalog.command("item", help=_("A hospital item with its history of changes and mappings."))
+@click.option("--hospital", required=True, help=HOSPITAL)
 @kind_option
-@click.option("--item", "code", required=True, help="The hospital's item code (yyxmbm).")
+@click.option("--item", "code", required=True, help=ITEM)
 @pass_context
 def catalog_item(ctx: Context, hospital: str, kind: str, code: str) -> None:
-    """A hospital item with its history of changes and mappings."""
     with ctx.calling("catalog"):
-        response = _stub(ctx).GetHospitalItem(catalog_pb2.GetHospitalItemRequest(
-            hospital_code=hospital, kind=KINDS[kind], code=code))
+        response = _stub(ctx).GetHospitalItem(_pb().GetHospitalItemRequest(
+            hospital_code=hospital, kind=_kind(kind), code=code))
     item = response.item
 
     def human() -> None:
-        state = "deleted" if item.deleted else (f"mapped to {item.ncms_code} ({SOURCES[item.mapping_source]})"
-                                                if item.ncms_code else "unmapped")
-        click.echo(f"{kind} {item.code} {item.name} {item.specification} price {item.price}: {state}")
-        table(["time (UTC)", "event", "name", "price", "proposed", "nhbm", "by rule", "actor"],
-              [[e.time.ToDatetime().strftime("%Y-%m-%d %H:%M:%S"), e.event, e.name, e.price,
-                e.proposed_ncms_code, e.ncms_code, SOURCES.get(e.mapping_source, ""), e.actor]
-               for e in response.history])
+        if item.deleted:
+            state = _("deleted")
+        elif item.ncms_code:
+            state = _("mapped to {nhbm} ({source})").format(nhbm=item.ncms_code,
+                                                             source=_source_name(item.mapping_source))
+        else:
+            state = _("unmapped")
+        click.echo(_("{kind} {item} {name} {spec} price {price}: {state}").format(
+            kind=kind, item=item.code, name=item.name, spec=item.specification, price=item.price, state=state))
+        table([_("time (Beijing time)"), _("event"), _("name"), _("price"), _("proposed"), "nhbm", _("by rule"),
+               _("actor")],
+              [[stamp_time(e.time, zone=False), e.event, e.name, e.price, e.proposed_ncms_code, e.ncms_code,
+                _source_name(e.mapping_source) if e.mapping_source else "", e.actor] for e in response.history])
 
     ctx.emit({"item": _item_dict(item), "history": [message_dict(e) for e in response.history]}, human)
 
 
-@catalog.command("search")
+@catalog.command("search", help=_("NCMS items whose code is QUERY or whose name contains it."))
 @click.argument("query")
 @click.option("--kind", type=click.Choice(list(KINDS)), default=None)
 @click.option("--limit", default=50, show_default=True, type=click.IntRange(1, 500))
 @pass_context
 def catalog_search(ctx: Context, query: str, kind: str | None, limit: int) -> None:
-    """NCMS items whose code is QUERY or whose name contains it."""
     with ctx.calling("catalog"):
-        items = _stub(ctx).SearchNcmsItems(catalog_pb2.SearchNcmsItemsRequest(
-            query=query, kind=KINDS.get(kind or "", 0), page_size=limit)).items
+        items = _stub(ctx).SearchNcmsItems(_pb().SearchNcmsItemsRequest(
+            query=query, kind=_kind(kind or ""), page_size=limit)).items
     ctx.emit({"items": [message_dict(i) for i in items]}, lambda: table(
-        ["kind", "nhbm", "name", "spec", "unit", "approval no.", "class", "zfbl", "xj"],
-        [[KIND_NAMES[i.kind], i.code, i.name, i.specification, i.unit, i.approval_number,
-          CLASSES[i.charge_class], i.self_pay_ratio, i.price_limit] for i in items]))
+        [_("kind"), "nhbm", _("name"), _("spec"), _("unit"), _("approval no."), _("class"), "zfbl", "xj"],
+        [[_kind_name(i.kind), i.code, i.name, i.specification, i.unit, i.approval_number,
+          _class_name(i.charge_class), i.self_pay_ratio, i.price_limit] for i in items]))
 
 
 def _item_dict(item) -> dict:
     data = message_dict(item)
-    data["kind"] = KIND_NAMES.get(item.kind, "")
-    data["mapping_source"] = SOURCES.get(item.mapping_source, "")
+    data["kind"] = _kind_name(item.kind)
+    data["mapping_source"] = SOURCES.get(_pb().MappingSource.Name(item.mapping_source), "")  # untranslated
     return data
-

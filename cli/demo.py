@@ -33,7 +33,8 @@ from runtime.clients import ClientCredentials, PackageStubs, identity_channel, w
 from runtime.settings import Settings
 
 from . import demo_data
-from .context import Context
+from .context import Context, _width
+from .i18n import _
 
 DEMO_HOSPITAL = "450200001"
 DEMO_HOSPITAL_NAME = "柳州市示范乡镇卫生院"
@@ -168,7 +169,8 @@ class HospitalSide:
             done = subprocess.run([sys.executable, "-m", "hospital", "load", str(path)], capture_output=True,
                                   text=True, env=self.environment(dict(os.environ)), check=False)
         if done.returncode:
-            raise click.ClickException(f"the hospital's service did not load the in-patient: {done.stderr.strip()}")
+            raise click.ClickException(_("the hospital's service did not load the in-patient: {problem}").format(
+                problem=done.stderr.strip()))
 
     def environment(self, base: dict[str, str]) -> dict[str, str]:
         """Its process environment: the NCMS's own NCMS_* settings stay out of it (it is
@@ -241,25 +243,33 @@ def load_demo(ctx: Context, data_dir: Path, side: HospitalSide | None) -> dict:
     people = load_households(ctx, year)
     if side is not None:
         set_up_hospital_side(ctx, side, credentials["signing_key"], year)
-    click.echo("")
-    click.echo("sandbox loaded:")
-    click.echo(f"  hospital      {credentials['hospital_code']} {credentials['hospital_name']} "
-               f"(level {credentials['level']})")
-    click.echo(f"  signing key   {credentials['signing_key']}  ({credentials['algorithm']})")
-    for entry in credentials["users"]:
-        click.echo(f"  user          {entry['user']} / {entry['password']}  letters {entry['permissions']}")
-    click.echo(f"  (also in {credentials_path(data_dir)})")
-    click.echo(f"  NCMS catalog  {catalogs['ncms_drugs']} drugs, {catalogs['ncms_treatments']} treatments")
-    click.echo(f"  its catalog   {catalogs['hospital_drugs']} drugs ({catalogs['hospital_drugs_unmapped']} unmapped), "
-               f"{catalogs['hospital_treatments']} treatments")
-    click.echo(f"  households    {people['households']} households, {people['members']} members, enrolled "
-               f"{year - 1} and {year}")
+    rows = [
+        (_("hospital"), f"{credentials['hospital_code']} {credentials['hospital_name']} "
+                        + _("(level {level})").format(level=credentials["level"])),
+        (_("signing key"), f"{credentials['signing_key']}  ({credentials['algorithm']})"),
+        *[(_("user"), f"{entry['user']} / {entry['password']}  " + _("letters {letters}").format(
+            letters=entry["permissions"])) for entry in credentials["users"]],
+        ("", _("(also in {path})").format(path=credentials_path(data_dir))),
+        (_("NCMS catalog"), _("{drugs} drugs, {treatments} treatments").format(
+            drugs=catalogs["ncms_drugs"], treatments=catalogs["ncms_treatments"])),
+        (_("its catalog"), _("{drugs} drugs ({unmapped} unmapped), {treatments} treatments").format(
+            drugs=catalogs["hospital_drugs"], unmapped=catalogs["hospital_drugs_unmapped"],
+            treatments=catalogs["hospital_treatments"])),
+        (_("households"), _("{households} households, {members} members, enrolled {last} and {this}").format(
+            households=people["households"], members=people["members"], last=year - 1, this=year)),
+    ]
     if side is not None:
-        click.echo(f"  its service   {side.url} (zysjcxjk; the NCMS calls as {HOSPITAL_SIDE_USER[0]})")
-    click.echo(f"  SOAP endpoint {ctx.settings.public_url}  (WSDL: ?wsdl)")
+        rows.append((_("its service"), _("{url} (zysjcxjk; the NCMS calls as {user})").format(
+            url=side.url, user=HOSPITAL_SIDE_USER[0])))
+    rows.append((_("SOAP endpoint"), f"{ctx.settings.public_url}  (WSDL: ?wsdl)"))
+    width = max(_width(label) for label, _value in rows) + 2
     click.echo("")
-    click.echo("try, in another terminal:")
-    click.echo("  .venv/bin/ncms demo                 act as the hospital's HIS, printing every call")
+    click.echo(_("sandbox loaded:"))
+    for label, value in rows:
+        click.echo(f"  {label}{' ' * (width - _width(label))}{value}")
+    click.echo("")
+    click.echo(_("try, in another terminal:"))
+    click.echo("  .venv/bin/ncms demo                 " + _("act as the hospital's HIS, printing every call"))
     click.echo(f"  .venv/bin/ncms enrollment household --card {demo_data.WALKTHROUGH_CARD}")
     click.echo(f"  .venv/bin/ncms catalog unmapped --hospital {DEMO_HOSPITAL}")
     if side is not None:

@@ -4,43 +4,47 @@ from __future__ import annotations
 
 import click
 
-from ncms.settlement.v1 import settlement_pb2, settlement_pb2_grpc
+from .context import Context, message_dict, pass_context, table
+from .i18n import _, stamp_time
+from .settlement_commands import enum_text
 
-from .context import Context, message_dict, table
-from .settlement_commands import when
-
-pass_context = click.make_pass_decorator(Context)
-STATUSES = {settlement_pb2.INPATIENT_STATUS_IN_HOSPITAL: "1 在院", settlement_pb2.INPATIENT_STATUS_DISCHARGED: "2 已出院"}
-ITEM_KINDS = {settlement_pb2.ITEM_KIND_DRUG: "药品", settlement_pb2.ITEM_KIND_SERVICE: "诊疗"}
+STATUSES = {"INPATIENT_STATUS_IN_HOSPITAL": "1 在院", "INPATIENT_STATUS_DISCHARGED": "2 已出院"}
+ITEM_KINDS = {"ITEM_KIND_DRUG": "药品", "ITEM_KIND_SERVICE": "诊疗"}
 
 
-@click.group()
+@click.group(help=_("In-patients (住院) as their hospital's own system sees them right now."))
 def inpatient() -> None:
-    """In-patients (住院) as their hospital's own system sees them right now."""
+    pass
 
 
-@inpatient.command("query")
-@click.option("--hospital", required=True, help="医院代码 of the hospital to ask.")
-@click.option("--zybh", required=True, help="住院编号.")
+@inpatient.command("query", help=_(
+    "Ask the hospital's own service (zysjcxjk) for an in-patient's data and fees so far. The call goes to "
+    "the endpoint registered with `ncms hospital endpoint`, as the user set there, signed with the "
+    "hospital's key."))
+@click.option("--hospital", required=True, help=_("医院代码 of the hospital to ask."))
+@click.option("--zybh", required=True, help=_("住院编号."))
 @pass_context
 def hospital_relay(ctx: Context, hospital: str, zybh: str) -> None:
-    """Ask the hospital's own service (zysjcxjk) for an in-patient's data and fees so far.
+    from ncms.settlement.v1 import settlement_pb2, settlement_pb2_grpc
 
-    The call goes to the endpoint registered with `ncms hospital endpoint`, as the user
-    set there, signed with the hospital's key.
-    """
     with ctx.calling("settlement"):
         answer = ctx.services("settlement", settlement_pb2_grpc).QueryInpatient(
             settlement_pb2.QueryInpatientRequest(hospital_code=hospital, number=zybh))
 
     def human() -> None:
-        click.echo(f"住院 {answer.number} at {hospital}: {STATUSES.get(answer.status, '?')}, "
-                   f"admitted {when(answer.admit_time)} to {answer.department or '-'}")
-        click.echo(f"  patient    {answer.member_id} {answer.name}, card {answer.card}")
-        click.echo(f"  diagnosis  {answer.diagnosis} {answer.diagnosis_name}")
-        click.echo(f"  fees so far (ljfy) {answer.total} in {len(answer.fees)} lines")
-        table(["mxxh", "type", "item", "name", "spec", "price", "qty", "je", "time"],
-              [[f.line_number, ITEM_KINDS.get(f.item_kind, ""), f.item_code, f.item_name, f.specification,
-                f.price, f.quantity, f.amount, when(f.fee_time)] for f in answer.fees])
+        click.echo(_("住院 {number} at {hospital}: {status}, admitted {time} to {department}").format(
+            number=answer.number, hospital=hospital,
+            status=enum_text(STATUSES, settlement_pb2.InpatientStatus, answer.status) or "?",
+            time=stamp_time(answer.admit_time), department=answer.department or "-"))
+        click.echo(_("  patient    {member} {name}, card {card}").format(member=answer.member_id, name=answer.name,
+                                                                      card=answer.card))
+        click.echo(_("  diagnosis  {code} {name}").format(code=answer.diagnosis, name=answer.diagnosis_name))
+        click.echo(_("  fees so far (ljfy) {total} in {count} lines").format(total=answer.total,
+                                                                            count=len(answer.fees)))
+        table(["mxxh", _("type"), _("item"), _("name"), _("spec"), _("price"), _("qty"), "je",
+               _("time (Beijing time)")],
+              [[f.line_number, enum_text(ITEM_KINDS, settlement_pb2.ItemKind, f.item_kind), f.item_code, f.item_name,
+                f.specification, f.price, f.quantity, f.amount, stamp_time(f.fee_time, zone=False)]
+               for f in answer.fees])
 
     ctx.emit(message_dict(answer), human)

@@ -4,32 +4,28 @@ from __future__ import annotations
 
 import click
 
-from runtime.db import Database, new_revision, pending_migrations
-from runtime.db import migrate as apply_migrations
-
-from .context import CommandError, Context
+from .context import CommandError, Context, pass_context
+from .i18n import _
 from .services import SERVICES
 
-pass_context = click.make_pass_decorator(Context)
 
-
-@click.command()
+@click.command(help=_("Apply database migrations (all services, or those named).") + "\n\n" + _(
+    "Each service owns its database "
+    "(NCMS_<SERVICE>_DATABASE_URL; default a SQLite file under NCMS_DATA_DIR). In production run this before "
+    "starting a new version; in development the services apply migrations themselves when they start."))
 @click.argument("services", nargs=-1, type=click.Choice(sorted(SERVICES)))
-@click.option("--check", is_flag=True, help="Only report pending migrations; exit 1 if any.")
+@click.option("--check", is_flag=True, help=_("Only report pending migrations; exit 1 if any."))
 @click.option("--new-revision", "message", metavar="MESSAGE",
-              help="(Developers) write a migration for one service from its model changes.")
+              help=_("(Developers) write a migration for one service from its model changes."))
 @pass_context
 def migrate(ctx: Context, services: tuple[str, ...], check: bool, message: str | None) -> None:
-    """Apply database migrations (all services, or those named).
+    from runtime.db import Database, new_revision, pending_migrations
+    from runtime.db import migrate as apply_migrations
 
-    Each service owns its database (NCMS_<SERVICE>_DATABASE_URL; default a SQLite
-    file under NCMS_DATA_DIR). In production run this before starting a new version;
-    in development the services apply migrations themselves when they start.
-    """
     names = list(services) or sorted(SERVICES)
     if message is not None:
         if len(names) != 1:
-            raise CommandError("--new-revision needs exactly one service")
+            raise CommandError(_("--new-revision needs exactly one service"))
         db = Database(ctx.settings.database_url(names[0]))
         try:
             new_revision(db, SERVICES[names[0]].migrations, message)
@@ -45,18 +41,21 @@ def migrate(ctx: Context, services: tuple[str, ...], check: bool, message: str |
             if report[name] and not check:
                 apply_migrations(db, package)
         except Exception as exc:
-            raise CommandError(f"{name}: migration failed: {exc}") from None
+            raise CommandError(_("{service}: migration failed: {problem}").format(service=name, problem=exc)) \
+                from None
         finally:
             db.dispose()
 
     def human() -> None:
         for name, pending in report.items():
             if not pending:
-                click.echo(f"{name}: up to date")
+                click.echo(_("{service}: up to date").format(service=name))
             elif check:
-                click.echo(f"{name}: {len(pending)} pending ({', '.join(reversed(pending))})")
+                click.echo(_("{service}: {n} pending ({revisions})").format(
+                    service=name, n=len(pending), revisions=", ".join(reversed(pending))))
             else:
-                click.echo(f"{name}: applied {', '.join(reversed(pending))}")
+                click.echo(_("{service}: applied {revisions}").format(service=name,
+                                                                      revisions=", ".join(reversed(pending))))
 
     ctx.emit({"services": {n: {"pending" if check else "applied": list(reversed(p))}
                            for n, p in report.items()}}, human)

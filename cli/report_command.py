@@ -16,13 +16,10 @@ from pathlib import Path
 
 import click
 
-from ncms.identity.v1 import identity_pb2
-from ncms.settlement.v1 import supervision_pb2, supervision_pb2_grpc
-
 from . import charts
-from .context import Context
+from .context import CommandError, Context, pass_context
+from .i18n import _, ngettext
 
-pass_context = click.make_pass_decorator(Context)
 LEVELS = {1: "村卫生室", 2: "乡镇卫生院", 3: "县级", 4: "市级", 5: "省级及市外"}
 HOSPITAL_COLUMNS = ["hospital_code", "hospital_name", "level", "visits", "stays", "visit_cost", "stay_cost",
                     "total_cost", "fund_paid", "self_paid_share", "average_visit_cost", "average_stay_cost",
@@ -41,7 +38,7 @@ def _csv(path: Path, header: list[str], rows) -> None:
         writer.writerows(rows)
 
 
-def write_findings(path: Path, findings, rules: dict[str, supervision_pb2.Rule], progress: bool) -> Counter:
+def write_findings(path: Path, findings, rules: dict, progress: bool) -> Counter:
     counts: Counter = Counter()
     with path.open("w", encoding="utf-8-sig", newline="") as file:
         writer = csv.writer(file)
@@ -55,30 +52,35 @@ def write_findings(path: Path, findings, rules: dict[str, supervision_pb2.Rule],
                              finding.member_id, finding.summary,
                              "; ".join(f"{k}={v}" for k, v in sorted(finding.evidence.items())), live])
             if progress and sum(counts.values()) % 10_000 == 0:
-                click.echo(f"\r  {sum(counts.values()):,} findings ...", nl=False, err=True)
+                click.echo("\r  " + _("{n:,} findings ...").format(n=sum(counts.values())), nl=False, err=True)
     if progress:
-        click.echo(f"\r  {sum(counts.values()):,} findings     ", err=True)
+        click.echo("\r  " + _("{n:,} findings").format(n=sum(counts.values())) + "     ", err=True)
     return counts
 
 
-@click.command()
-@click.option("--period", required=True, help="A month (2026-05), a quarter (2026-Q2) or a year (2026).")
-@click.option("--hospital", default="", help="One hospital (default: every hospital).")
+@click.command(help=_("Supervision report of a period: CSV files and an HTML page.") + "\n\n" + _(
+    "Figures per hospital, hospitals of the same level compared, the trend, and every rule's findings, "
+    "with charts."))
+@click.option("--period", required=True, help=_("A month (2026-05), a quarter (2026-Q2) or a year (2026)."))
+@click.option("--hospital", default="", help=_("One hospital (default: every hospital)."))
 @click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False, path_type=Path),
-              help="Directory for the CSV files and the HTML page (created if missing).")
+              help=_("Directory for the CSV files and the HTML page (created if missing)."))
 @pass_context
 def report(ctx: Context, period: str, hospital: str, out_dir: Path) -> None:
-    """Supervision report for a period: figures per hospital, hospitals of the same level
-    compared, the trend, and every rule's findings — as CSV files and an HTML page with
-    charts."""
+    from ncms.identity.v1 import identity_pb2
+    from ncms.settlement.v1 import supervision_pb2, supervision_pb2_grpc
+
+    with ctx.calling("identity"):
+        names = {h.code: h.name for h in ctx.identity.ListHospitals(identity_pb2.ListHospitalsRequest()).hospitals}
+    if hospital and hospital not in names:
+        raise CommandError(_("hospital {code} is not registered (`ncms hospital list` shows those that are); "
+                             "no report was written").format(code=hospital), "E1007")
     supervision = ctx.stub("settlement", supervision_pb2_grpc.SupervisionServiceStub)
     progress = not ctx.json_output and sys.stderr.isatty()
     with ctx.calling("settlement"):
         figures = supervision.GetReport(supervision_pb2.GetReportRequest(period=period, hospital_code=hospital),
                                         timeout=3600)
         rules = {rule.code: rule for rule in supervision.ListRules(supervision_pb2.ListRulesRequest()).rules}
-    with ctx.calling("identity"):
-        names = {h.code: h.name for h in ctx.identity.ListHospitals(identity_pb2.ListHospitalsRequest()).hospitals}
     out_dir.mkdir(parents=True, exist_ok=True)
     label = figures.period
     findings_path = out_dir / f"findings-{label}.csv"
@@ -110,8 +112,10 @@ def report(ctx: Context, period: str, hospital: str, out_dir: Path) -> None:
     files[4].write_text(html_page(figures, names, rules, counts, findings_path), encoding="utf-8")
 
     def human() -> None:
-        click.echo(f"supervision report {label}: {len(figures.hospitals)} hospitals, "
-                   f"{sum(counts.values()):,} findings")
+        click.echo(_("supervision report {period}: {hospitals}, {findings}").format(
+            period=label,
+            hospitals=ngettext("{n} hospital", "{n} hospitals", len(figures.hospitals)).format(n=len(figures.hospitals)),
+            findings=ngettext("{n:,} finding", "{n:,} findings", sum(counts.values())).format(n=sum(counts.values()))))
         for path in files:
             click.echo(f"  {path}")
 
@@ -209,7 +213,7 @@ def html_page(figures, names: dict[str, str], rules: dict, counts: Counter, find
     # findings
     parts.append("<h2>监管发现</h2>")
     by_rule = Counter()
-    for (_, code), count in counts.items():
+    for (_hospital, code), count in counts.items():
         by_rule[code] += count
     codes = sorted(rules)
     parts.append(charts.bar_chart("各规则发现数", [f"{c} {rules[c].name}" for c in codes],

@@ -6,74 +6,93 @@ import json
 
 import click
 
-from ncms.settlement.v1 import settlement_pb2, settlement_pb2_grpc
+from .context import HOSPITAL, CommandError, Context, message_dict, pass_context, table
+from .i18n import _, stamp_time
 
-from .context import CommandError, Context, message_dict, table
-
-pass_context = click.make_pass_decorator(Context)
-CATEGORIES = {settlement_pb2.MEMBER_CATEGORY_ORDINARY: "普通", settlement_pb2.MEMBER_CATEGORY_FIVE_GUARANTEES: "五保",
-              settlement_pb2.MEMBER_CATEGORY_SUBSISTENCE: "低保", settlement_pb2.MEMBER_CATEGORY_ENTITLED: "优抚"}
-CHARGE_CLASSES = {settlement_pb2.CHARGE_CLASS_A: "甲", settlement_pb2.CHARGE_CLASS_B: "乙",
-                  settlement_pb2.CHARGE_CLASS_C: "丙"}
+CATEGORIES = {"MEMBER_CATEGORY_ORDINARY": "普通", "MEMBER_CATEGORY_FIVE_GUARANTEES": "五保",
+              "MEMBER_CATEGORY_SUBSISTENCE": "低保", "MEMBER_CATEGORY_ENTITLED": "优抚"}
+CHARGE_CLASSES = {"CHARGE_CLASS_A": "甲", "CHARGE_CLASS_B": "乙", "CHARGE_CLASS_C": "丙"}
+KINDS = {"SETTLEMENT_KIND_OUTPATIENT": "门诊", "SETTLEMENT_KIND_INPATIENT": "住院"}
 
 
-@click.group()
-def settlement() -> None:
-    """Settlements (结算) and their calculation."""
+def _pb():
+    from ncms.settlement.v1 import settlement_pb2
+
+    return settlement_pb2
 
 
-def when(stamp) -> str:
-    from datetime import timedelta, timezone
+def _services(ctx: Context):
+    from ncms.settlement.v1 import settlement_pb2_grpc
 
-    if not stamp.seconds:
+    return ctx.services("settlement", settlement_pb2_grpc)
+
+
+def enum_text(names: dict[str, str], enum, number: int) -> str:
+    try:
+        return names.get(enum.Name(number), "")
+    except ValueError:
         return ""
-    return stamp.ToDatetime(tzinfo=timezone(timedelta(hours=8))).strftime("%Y-%m-%d %H:%M:%S")
 
 
-def _show_record(record: settlement_pb2.SettlementRecord) -> None:
+@click.group(help=_("Settlements (结算) and their calculation."))
+def settlement() -> None:
+    pass
+
+
+def _show_record(record) -> None:
+    pb = _pb()
     result = record.result
-    kind = "门诊" if result.kind == settlement_pb2.SETTLEMENT_KIND_OUTPATIENT else "住院"
-    state = f"refunded {when(record.refund_time)} by {record.refunded_by}" if record.HasField("refund_time") else "in force"
-    click.echo(f"{kind} settlement {result.settlement_number} of {record.hospital_code} "
-               f"(level {record.hospital_level}), number {result.number}: {state}")
-    click.echo(f"  member   {record.member_id} {record.name}, card {record.card}, "
-               f"{CATEGORIES.get(record.category, '')}, year {record.year}")
-    visit = f"  visit    {when(record.visit_time)}"
+    kind = enum_text(KINDS, pb.SettlementKind, result.kind)
+    if record.HasField("refund_time"):
+        state = _("refunded {time} by {who}").format(time=stamp_time(record.refund_time), who=record.refunded_by)
+    else:
+        state = _("in force")
+    click.echo(_("{kind} settlement {jsbh} of {hospital} (level {level}), number {number}: {state}").format(
+        kind=kind, jsbh=result.settlement_number, hospital=record.hospital_code, level=record.hospital_level,
+        number=result.number, state=state))
+    click.echo(_("  member   {member} {name}, card {card}, {category}, year {year}").format(
+        member=record.member_id, name=record.name, card=record.card,
+        category=enum_text(CATEGORIES, pb.MemberCategory, record.category), year=record.year))
     if record.HasField("discharge_time"):
-        visit += f" to {when(record.discharge_time)}"
-    click.echo(visit + f", diagnosis {record.diagnosis}" + (", referred" if record.referral else ""))
-    click.echo(f"  settled  {when(result.settle_time)} by {record.settled_by}")
-    click.echo(f"  amounts  zfy {result.total}  zfje {result.self_pay}  flzf {result.class_self_pay}  "
-               f"kbfy {result.eligible}  qfx {result.deductible}  bcje {result.compensation}  grzf {result.personal}")
-    click.echo(f"  year     compensation before {record.year_total_before}, after {result.year_total}")
-    policy = "the default policy" if not result.policy_year else f"the {result.policy_year} policy"
-    click.echo(f"  policy   {policy} (digest {result.policy_digest})")
-    click.echo(f"  why      {result.explanation}")
-    table(["mxxh", "item", "name", "price", "qty", "je", "nhbm", "class", "share", "limit", "over", "zfje",
-           "flzf", "kbfy"],
+        visit = _("  stay     {start} to {end}").format(start=stamp_time(record.visit_time),
+                                                       end=stamp_time(record.discharge_time))
+    else:
+        visit = _("  visit    {start}").format(start=stamp_time(record.visit_time))
+    visit += ", " + _("diagnosis {code}").format(code=record.diagnosis)
+    click.echo(visit + (", " + _("referred") if record.referral else ""))
+    click.echo(_("  settled  {time} by {who}").format(time=stamp_time(result.settle_time), who=record.settled_by))
+    click.echo(_("  amounts  zfy {zfy}  zfje {zfje}  flzf {flzf}  kbfy {kbfy}  qfx {qfx}  bcje {bcje}  grzf {grzf}")
+               .format(zfy=result.total, zfje=result.self_pay, flzf=result.class_self_pay, kbfy=result.eligible,
+                       qfx=result.deductible, bcje=result.compensation, grzf=result.personal))
+    click.echo(_("  year     compensation before {before}, after {after}").format(
+        before=record.year_total_before, after=result.year_total))
+    policy = (_("the default policy") if not result.policy_year
+              else _("the {year} policy").format(year=result.policy_year))
+    click.echo(_("  policy   {policy} (digest {digest})").format(policy=policy, digest=result.policy_digest))
+    click.echo(_("  why      {explanation}").format(explanation=result.explanation))
+    table(["mxxh", _("item"), _("name"), _("price"), _("qty"), "je", "nhbm", _("class"), _("share"), _("limit"),
+           _("over"), "zfje", "flzf", "kbfy"],
           [[line.line_number, line.item_code, line.item_name, line.price, line.quantity, line.amount,
-            line.ncms_code, CHARGE_CLASSES.get(line.charge_class, ""), line.self_pay_ratio, line.price_limit, line.over_limit,
-            line.self_pay, line.class_self_pay, line.eligible] for line in result.lines])
+            line.ncms_code, enum_text(CHARGE_CLASSES, pb.ChargeClass, line.charge_class), line.self_pay_ratio,
+            line.price_limit, line.over_limit, line.self_pay, line.class_self_pay, line.eligible]
+           for line in result.lines])
 
 
-@settlement.command("show")
-@click.option("--hospital", required=True, help="医院代码 yydm.")
-@click.option("--mzbh", default=None, help="门诊编号 of an outpatient settlement.")
-@click.option("--zybh", default=None, help="住院编号 of an inpatient settlement.")
-@click.option("--policy", "show_policy", is_flag=True, help="Also print the policy as it was used.")
+@settlement.command("show", help=_(
+    "One settlement with its calculation: amounts, lines, catalog facts, policy. Shows the settlement in "
+    "force, and earlier ones of the same number that were refunded."))
+@click.option("--hospital", required=True, help=HOSPITAL)
+@click.option("--mzbh", default=None, help=_("门诊编号 of an outpatient settlement."))
+@click.option("--zybh", default=None, help=_("住院编号 of an inpatient settlement."))
+@click.option("--policy", "show_policy", is_flag=True, help=_("Also print the policy as it was used."))
 @pass_context
 def settlement_show(ctx: Context, hospital: str, mzbh: str | None, zybh: str | None, show_policy: bool) -> None:
-    """One settlement with its calculation: amounts, lines, catalog facts, policy.
-
-    Shows the settlement in force, and earlier ones of the same number that were
-    refunded.
-    """
+    pb = _pb()
     if (mzbh is None) == (zybh is None):
-        raise CommandError("give exactly one of --mzbh and --zybh")
-    kind = settlement_pb2.SETTLEMENT_KIND_OUTPATIENT if mzbh else settlement_pb2.SETTLEMENT_KIND_INPATIENT
-    stub = ctx.services("settlement", settlement_pb2_grpc)
+        raise CommandError(_("give exactly one of --mzbh and --zybh"))
+    kind = pb.SETTLEMENT_KIND_OUTPATIENT if mzbh else pb.SETTLEMENT_KIND_INPATIENT
     with ctx.calling("settlement"):
-        response = stub.GetSettlement(settlement_pb2.GetSettlementRequest(
+        response = _services(ctx).GetSettlement(pb.GetSettlementRequest(
             hospital_code=hospital, kind=kind, number=mzbh or zybh))
 
     def human() -> None:
@@ -86,22 +105,22 @@ def settlement_show(ctx: Context, hospital: str, mzbh: str | None, zybh: str | N
     ctx.emit(message_dict(response), human)
 
 
-SOURCES = {settlement_pb2.PROJECTION_SOURCE_CATALOG: "catalog", settlement_pb2.PROJECTION_SOURCE_ENROLLMENT: "enrollment"}
-
-
-@settlement.command("projections")
+@settlement.command("projections", help=_(
+    "Settlement's copies of the catalog and of enrolment: how far each has applied its owner's change "
+    "feed, its lag, and the rows it keeps."))
 @pass_context
 def projections(ctx: Context) -> None:
-    """Settlement's copies of the catalog and of enrolment: how far each has applied its
-    owner's change feed, its lag, and the rows it keeps."""
+    pb = _pb()
+    sources = {pb.PROJECTION_SOURCE_CATALOG: "catalog", pb.PROJECTION_SOURCE_ENROLLMENT: "enrollment"}
     with ctx.calling("settlement"):
-        found = ctx.services("settlement", settlement_pb2_grpc).ListProjections(
-            settlement_pb2.ListProjectionsRequest()).projections
+        found = _services(ctx).ListProjections(pb.ListProjectionsRequest()).projections
 
     def human() -> None:
-        table(["source", "state", "applied", "head", "lag", "lag (s)", "applied at", "here", "rows"],
-              [[SOURCES.get(p.source, "?"), "in sync" if p.synced else "syncing", p.sequence, p.head_sequence,
-                p.lag_sequences, f"{p.lag_seconds:.1f}", when(p.apply_time), "yes" if p.applying_here else "",
+        table([_("source"), _("state"), _("applied"), _("head"), _("lag"), _("lag (s)"),
+               _("applied at (Beijing time)"), _("here"), _("rows")],
+              [[sources.get(p.source, "?"), _("in sync") if p.synced else _("syncing"), p.sequence, p.head_sequence,
+                p.lag_sequences, f"{p.lag_seconds:.1f}", stamp_time(p.apply_time, zone=False),
+                _("yes") if p.applying_here else "",
                 ", ".join(f"{name} {count}" for name, count in sorted(p.rows.items()))] for p in found])
 
     ctx.emit({"projections": [message_dict(p) for p in found]}, human)

@@ -139,10 +139,14 @@ def test_import_refuses_files_it_cannot_read(suite, tmp_path, key):
     missing = write_csv(tmp_path / "missing.csv", [["X1", "a"]], columns=["nhbm", "mc"])
     result = ncms(suite, "catalog", "import", "--kind", "drug", str(missing))
     assert result.returncode == 1 and "the header lacks sfdj" in result.stderr
-    gbk = tmp_path / "gbk.csv"
-    gbk.write_bytes("nhbm,mc,sfdj\nX1,阿莫西林,甲\n".encode("gbk"))
-    result = ncms(suite, "catalog", "import", "--kind", "drug", str(gbk))
-    assert result.returncode == 1 and "line 2 is not UTF-8" in result.stderr
+    neither = tmp_path / "neither.csv"  # 0xFF starts no character in UTF-8 or GB18030
+    neither.write_bytes(b"nhbm,mc,sfdj\nX1,\xff\xff,\xe7\x94\xb2\n")
+    result = ncms(suite, "catalog", "import", "--kind", "drug", str(neither))
+    assert result.returncode == 1 and "line 2 is neither UTF-8 nor GBK/GB18030" in result.stderr
+    damaged = tmp_path / "damaged.csv"  # UTF-8 with one GBK line: a damaged file, not a GBK one
+    damaged.write_bytes("nhbm,mc,sfdj\nX1,阿莫西林,甲\n".encode() + "X2,头孢,乙\n".encode("gbk"))
+    result = ncms(suite, "catalog", "import", "--kind", "drug", str(damaged))
+    assert result.returncode == 1 and "line 3 is not UTF-8 text, though the lines before it are" in result.stderr
     duplicate = write_csv(tmp_path / "dup.csv", [NCMS_DRUGS[0], NCMS_DRUGS[0]])
     result = ncms(suite, "catalog", "import", "--kind", "drug", str(duplicate))
     assert result.returncode == 1 and "第3行: nhbm X001 与第2行重复" in result.stderr

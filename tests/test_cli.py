@@ -15,6 +15,7 @@ import pytest
 
 from ncms.identity.v1 import identity_pb2
 from runtime.clients import PackageStubs
+from tests.support.command import ENGLISH
 from tests.support.legacy import authenticate_request
 from tests.support.soap import Legacy
 from tests.support.suite import ADMIN_SECRET, new_hospital, new_user
@@ -22,11 +23,11 @@ from tests.support.suite import ADMIN_SECRET, new_hospital, new_user
 NCMS = [sys.executable, "-c", "from cli.main import main; main()"]
 
 
-def run(identity, *args: str, env_extra: dict | None = None) -> subprocess.CompletedProcess:
-    env = {**os.environ, "NCMS_IDENTITY_ADDRESS": identity.address("identity"),
+def run(identity, *args: str, env_extra: dict | None = None, input: str | None = None) -> subprocess.CompletedProcess:
+    env = {**os.environ, **ENGLISH, "NCMS_IDENTITY_ADDRESS": identity.address("identity"),
            "NCMS_ADMIN_CLIENT_SECRET": ADMIN_SECRET, "NCMS_DATA_DIR": str(identity.data_dir),
            **(env_extra or {})}
-    return subprocess.run([*NCMS, *args], capture_output=True, text=True, env=env, timeout=60)
+    return subprocess.run([*NCMS, *args], capture_output=True, text=True, env=env, timeout=60, input=input)
 
 
 def test_hospital_and_user_commands(identity):
@@ -37,17 +38,33 @@ def test_hospital_and_user_commands(identity):
     assert hospital["code"] == "450200003" and hospital["digest_algorithm"] == "HMAC-SM3"
     assert len(hospital["signing_key"]) >= 43
 
-    human = run(identity, "hospital", "rotate-key", "--code", "450200003")
+    human = run(identity, "hospital", "rotate-key", "--code", "450200003", "--overlap", "0", "--yes")
     assert human.returncode == 0 and "key version 2" in human.stdout
 
-    user = run(identity, "user", "add", "--hospital", "450200003", "--user", "his01",
-               "--password", "Str0ng!pass", "--ips", "10.0.0.0/8,2001:db8::/32", "--permissions", "ACEF")
+    user = run(identity, "user", "add", "--hospital", "450200003", "--user", "his01", "--password", "-",
+               "--ips", "10.0.0.0/8,2001:db8::/32", "--permissions", "ACEF", input="Str0ng!pass\n")
     assert user.returncode == 0, user.stderr
     listed = json.loads(run(identity, "user", "list", "--hospital", "450200003", "--json").stdout)
     assert [(u["name"], u["state"], u["allowed_ips"]) for u in listed["users"]] == [
         ("his01", "active", ["10.0.0.0/8", "2001:db8::/32"])]
     text = run(identity, "hospital", "list").stdout
-    assert "450200003" in text and "测试县人民医院" in text
+    assert "450200003" in text and "测试县人民医院" in text and "1 hospital\n" in text
+    assert "1 家医院" in run(identity, "hospital", "list", env_extra={"LANG": "zh_CN.UTF-8"}).stdout
+
+
+def test_a_password_is_never_taken_from_the_command_line(identity):
+    new_hospital(identity.admin, "450200001")
+    add = ["user", "add", "--hospital", "450200001", "--user", "his02", "--ips", "10.0.0.1", "--permissions", "E"]
+    literal = run(identity, *add, "--password", "Str0ng!pass")
+    assert literal.returncode == 2 and "--password - to read it from standard input" in literal.stderr
+    assert "Str0ng!pass" not in literal.stderr
+    prompted = run(identity, *add, "--password", input="Str0ng!pass\nStr0ng!pass\n")  # asked twice
+    assert prompted.returncode == 0, prompted.stderr
+    secret = identity.data_dir / "password.txt"
+    secret.write_text("Other#Pass1\n", "utf-8")
+    from_file = run(identity, "user", "add", "--hospital", "450200001", "--user", "his03", "--password-file",
+                    str(secret), "--ips", "10.0.0.1", "--permissions", "E")
+    assert from_file.returncode == 0, from_file.stderr
 
 
 def test_approve_and_unlock(identity):
@@ -74,25 +91,33 @@ def test_approve_and_unlock(identity):
     locked = json.loads(run(identity, "user", "list", "--hospital", "450200001", "--json").stdout)
     assert [u.get("locked_until") for u in locked["users"] if u["name"] == "nurse1"][0]
     unlocked = run(identity, "user", "unlock", "--hospital", "450200001", "--user", "nurse1")
-    assert unlocked.returncode == 0 and "unlocked" in unlocked.stdout
+    assert unlocked.returncode == 0 and "nurse1 of 450200001 unlocked" in unlocked.stdout
+    again = run(identity, "user", "unlock", "--hospital", "450200001", "--user", "nurse1")
+    assert again.returncode == 0 and "was not locked; nothing to unlock" in again.stdout
 
 
-@pytest.mark.parametrize("args,message", [
-    (["user", "add", "--hospital", "nope", "--user", "x", "--password", "Str0ng!pass", "--ips",
-      "10.0.0.1", "--permissions", "E"], "E1007:医院代码无效"),
-    (["user", "add", "--hospital", "450200001", "--user", "x", "--password", "weak", "--ips",
-      "10.0.0.1", "--permissions", "E"], "E1101:口令强度不足"),
-    (["user", "approve", "--hospital", "450200001", "--user", "ghost"], "E1104:用户不存在"),
-    (["hospital", "add", "--code", "450200001", "--name", "x", "--level", "2"], "already exists"),
+@pytest.mark.parametrize("args,password,message", [
+    (["user", "add", "--hospital", "nope", "--user", "x", "--password", "-", "--ips",
+      "10.0.0.1", "--permissions", "E"], "Str0ng!pass", "E1007:医院代码无效"),
+    (["user", "add", "--hospital", "450200001", "--user", "x", "--password", "-", "--ips",
+      "10.0.0.1", "--permissions", "E"], "weak", "E1101:口令强度不足"),
+    (["user", "add", "--hospital", "450200001", "--user", "x", "--password", "-", "--ips",
+      "not-an-ip", "--permissions", "E"], "Str0ng!pass", "E2001:数据格式错误: allowed_ips: not-an-ip 不是IP地址"),
+    (["user", "approve", "--hospital", "450200001", "--user", "ghost"], None, "E1104:用户不存在"),
+    (["hospital", "add", "--code", "450200001", "--name", "x", "--level", "2"], None, "already exists"),
+    (["user", "unlock", "--hospital", "450200001", "--user", "ghost"], None, "E1104:用户不存在"),
 ])
-def test_errors_are_one_line_without_trace(identity, args, message):
+def test_errors_are_one_line_without_trace(identity, args, password, message):
     new_hospital(identity.admin, "450200001")
-    result = run(identity, *args)
+    stdin = None if password is None else password + "\n"
+    result = run(identity, *args, input=stdin)
     assert result.returncode == 1
     assert result.stderr.startswith("error: ") and message in result.stderr
     assert "Traceback" not in result.stderr and result.stderr.count("\n") == 1
-    as_json = run(identity, *args, "--json")
+    as_json = run(identity, *args, "--json", input=stdin)
     assert json.loads(as_json.stdout)["error"]["message"]
+    chinese = run(identity, *args, input=stdin, env_extra={"LANG": "zh_CN.UTF-8"})
+    assert chinese.stderr.startswith("错误：") and message in chinese.stderr
 
 
 def test_unreachable_service_and_wrong_secret_say_what_to_do(identity):

@@ -123,9 +123,9 @@ def test_duplicate_member_years_and_unreadable_files(suite, tmp_path):
     duplicated = people.write(tmp_path / "dup.csv", [HOUSEHOLD[0], HOUSEHOLD[1], HOUSEHOLD[0]])
     result = ncms(suite, "enrollment", "import", str(duplicated))
     assert result.returncode == 1 and "第4行: 个人编码 4502000010000101 的 2026 年度与第2行重复" in result.stderr
-    gbk = tmp_path / "gbk.csv"
-    gbk.write_bytes("chzh,grbm,xm,cbnd,cbzt,rylb\n1,1,张三,2026,1,1\n".encode("gbk"))
-    assert "line 2 is not UTF-8" in ncms(suite, "enrollment", "import", str(gbk)).stderr
+    neither = tmp_path / "neither.csv"
+    neither.write_bytes(b"chzh,grbm,xm,cbnd,cbzt,rylb\n1,1,\xff\xff,2026,1,1\n")
+    assert "line 2 is neither UTF-8 nor GBK/GB18030" in ncms(suite, "enrollment", "import", str(neither)).stderr
     header = people.write(tmp_path / "h.csv", HOUSEHOLD, columns=("chzh", "grbm", "xm"))
     assert "the header lacks cbnd, cbzt, rylb" in ncms(suite, "enrollment", "import", str(header)).stderr
 

@@ -157,7 +157,10 @@ class PolicyServicer(settlement_pb2_grpc.PolicyServiceServicer):
         who = principal.subject if not request.operator.strip() else f"{request.operator.strip()[:60]} ({principal.subject})"
         row, unchanged = import_text(self.db, year, text, source, start, who, request.note.strip()[:500])
         self.store.refresh(year)
-        return settlement_pb2.ImportPolicyResponse(policy=self._message(row, today()), unchanged=unchanged)
+        with self.db.read() as connection:
+            in_force = repository.policies_in_force(connection, year, today())[:1] == [row.id]
+        return settlement_pb2.ImportPolicyResponse(policy=self._message(row, today(), in_force=in_force),
+                                                   unchanged=unchanged)
 
     def ListPolicies(self, request, context):
         current_principal().require_role(ROLE_ADMIN, ROLE_INTERNAL)

@@ -1,0 +1,24 @@
+"""Running the ncms command as an administrator would, against a test suite's servers."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+from tests.support.suite import ADMIN_SECRET
+
+NCMS = [sys.executable, "-c", "from cli.main import main; main()"]
+ENGLISH = {"LANG": "en_US.UTF-8", "LANGUAGE": "", "LC_ALL": "", "LC_MESSAGES": ""}
+CHINESE = {"LANG": "zh_CN.UTF-8", "LANGUAGE": "", "LC_ALL": "", "LC_MESSAGES": ""}
+
+
+def ncms(suite, *args: str, input: str | None = None, env: dict | None = None,
+         timeout: float = 120) -> subprocess.CompletedProcess:
+    """``ncms ARGS`` with the suite's addresses and the administrator's secret; English
+    messages unless ``env`` says otherwise."""
+    addresses = {f"NCMS_{name.upper()}_ADDRESS": suite.address(name) for name in suite.servers}
+    environment = {**os.environ, **ENGLISH, **addresses, "NCMS_ADMIN_CLIENT_SECRET": ADMIN_SECRET,
+                   "NCMS_DATA_DIR": str(suite.data_dir), **(env or {})}
+    return subprocess.run([*NCMS, *args], capture_output=True, text=True, env=environment, timeout=timeout,
+                          input=input)

@@ -1,0 +1,128 @@
+"""`ncms up` tells the truth: it refuses ports another process holds (naming it), a
+component is ready only when its own process answers, a component that dies is
+started again, and Ctrl-C ends it with status 0, also under `make run`."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from cli import up_command
+from tests.support.command import ENGLISH, NCMS
+
+NAMES = ("identity", "catalog", "enrollment", "settlement", "gateway")
+
+
+def free_ports(count: int) -> list[int]:
+    sockets = [socket.socket() for _ in range(count)]
+    try:
+        for sock in sockets:
+            sock.bind(("127.0.0.1", 0))
+        return [sock.getsockname()[1] for sock in sockets]
+    finally:
+        for sock in sockets:
+            sock.close()
+
+
+def environment(tmp_path: Path, ports: list[int]) -> dict[str, str]:
+    env = dict(os.environ, **ENGLISH, NCMS_DATA_DIR=str(tmp_path / "var"),
+               **{f"NCMS_{name.upper()}_ADDRESS": f"127.0.0.1:{port}" for name, port in zip(NAMES, ports, strict=True)})
+    env.pop("NCMS_ADMIN_CLIENT_SECRET", None)
+    return env
+
+
+def read_until(process: subprocess.Popen, text: str, lines: list[str], timeout: float = 120) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        line = process.stdout.readline()
+        if not line:
+            return False
+        lines.append(line)
+        if text in line:
+            return True
+    return False
+
+
+def test_a_listening_socket_is_found_with_its_process():
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        sock.listen()
+        port = sock.getsockname()[1]
+        if up_command.listens(os.getpid(), port) is None:
+            pytest.skip("no /proc here: who holds a port cannot be told")
+        assert up_command.listens(os.getpid(), port) is True
+        assert up_command.listens(os.getppid(), port) is False
+        assert up_command.port_holder(port).startswith(f"pid {os.getpid()} (")
+        assert not up_command.port_free(f"127.0.0.1:{port}")
+    assert up_command.port_free(f"127.0.0.1:{port}")
+
+
+def test_up_refuses_ports_another_process_holds(tmp_path):
+    ports = free_ports(5)
+    with socket.socket() as taken:
+        taken.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        taken.bind(("127.0.0.1", ports[1]))
+        taken.listen()
+        started = time.monotonic()
+        result = subprocess.run([*NCMS, "up"], env=environment(tmp_path, ports), capture_output=True, text=True,
+                                timeout=60)
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert f"127.0.0.1:{ports[1]} (catalog) is taken by pid {os.getpid()}" in result.stderr
+    assert "ready" not in result.stdout  # nothing was started
+    assert time.monotonic() - started < 30
+    assert all(up_command.port_free(f"127.0.0.1:{port}") for port in ports if port != ports[1])
+
+
+def test_a_component_that_dies_is_started_again_and_ctrl_c_stops_the_suite(tmp_path):
+    ports = free_ports(5)
+    process = subprocess.Popen([*NCMS, "up"], env=environment(tmp_path, ports), stdout=subprocess.PIPE,
+                               stderr=subprocess.STDOUT, text=True)
+    lines: list[str] = []
+    try:
+        assert read_until(process, "the suite is running", lines), "".join(lines)
+        ready = {match.group(1): int(match.group(2)) for match in
+                 (re.search(r"^\s+(\w+)\s+ready on .* \(pid (\d+)", line) for line in lines) if match}
+        assert set(ready) == set(NAMES), "".join(lines)
+        os.kill(ready["catalog"], signal.SIGKILL)
+        assert read_until(process, "catalog is running again", lines, timeout=60), "".join(lines)
+        output = "".join(lines)
+        assert "catalog exited with status -9; starting it again in 1 s (restart 1)" in output
+        again = int(re.search(r"catalog is running again \(pid (\d+)\)", output).group(1))
+        assert again != ready["catalog"] and up_command.listens(again, ports[1]) is not False
+        assert up_command.health(up_command.COMPONENTS[1], f"127.0.0.1:{ports[1]}") == up_command.SERVING
+    finally:
+        process.send_signal(signal.SIGINT)
+        rest, _ = process.communicate(timeout=60)
+    assert process.returncode == 0, "".join(lines) + rest
+    assert "stopped" in rest and "Traceback" not in rest
+    assert all(up_command.port_free(f"127.0.0.1:{port}") for port in ports)
+
+
+@pytest.mark.skipif(shutil.which("make") is None, reason="make is not installed")
+def test_ctrl_c_ends_make_run_without_an_error(tmp_path):
+    ports = free_ports(5)
+    ncms = Path(sys.executable).parent / "ncms"
+    if not ncms.exists():
+        pytest.skip("the ncms command is not installed beside this Python")
+    makefile = tmp_path / "Makefile"  # the shape of the suite's own `run` target
+    makefile.write_text(f"SHELL := /bin/bash\nrun:\n\t{ncms} up\n", "utf-8")
+    process = subprocess.Popen(["make", "-f", str(makefile), "run"], env=environment(tmp_path, ports),
+                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True,
+                               cwd=Path(__file__).resolve().parent.parent)
+    lines: list[str] = []
+    try:
+        assert read_until(process, "the suite is running", lines), "".join(lines)
+    finally:
+        os.killpg(process.pid, signal.SIGINT)  # as a terminal's Ctrl-C: the whole foreground group
+        rest, _ = process.communicate(timeout=60)
+    output = "".join(lines) + rest
+    assert "stopped" in rest and "make: ***" not in output and "Traceback" not in output, output
