@@ -12,6 +12,7 @@ BENCHMARKS = {
     "enrollment": "benchmarks.enrollment_bench",
     "settlement": "benchmarks.settlement_bench",
     "supervision": "benchmarks.supervision_bench",
+    "cli": "benchmarks.cli_bench",
 }
 
 
