@@ -36,6 +36,7 @@ from .harness import (
 
 ADMIN_SECRET = "bench-admin-secret-0123456789abcdefghij"
 GATEWAY_SECRET = "bench-gateway-secret-0123456789abcdefghij"
+SETTLEMENT_SECRET = "bench-settlement-secret-0123456789abcdefghij"
 PASSWORD = "Bench#2026pw"
 NAMESPACE = "urn:ncms:his:v1"
 

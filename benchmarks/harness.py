@@ -33,6 +33,8 @@ class Result:
     seconds: float
     latencies_ms: list[float]
     errors: int
+    # Every call made, the warm-up's too (what the servers' CPU was spent on).
+    all_calls: int = 0
 
     @property
     def rate(self) -> float:
@@ -54,16 +56,16 @@ def _worker(spec: tuple[str, str, dict], threads: int, duration: float, warmup: 
     module, function, kwargs = spec
     make_call: Callable[..., Callable[[], None]] = getattr(importlib.import_module(module), function)
     latencies: list[float] = []
-    errors = 0
+    errors = made = 0
     lock = threading.Lock()
     start_at = time.monotonic() + warmup
     stop_at = start_at + duration
 
     def run() -> None:
-        nonlocal errors
+        nonlocal errors, made
         call = make_call(**kwargs)
         mine: list[float] = []
-        failed = 0
+        failed = count = 0
         scheduled = time.monotonic()
         while True:
             if interval is not None:
@@ -82,19 +84,21 @@ def _worker(spec: tuple[str, str, dict], threads: int, duration: float, warmup: 
                 call()
             except Exception:
                 failed += 1
+            count += 1
             end = time.monotonic()
             if begin >= start_at:
                 mine.append((end - begin) * 1000)
         with lock:
             latencies.extend(mine)
             errors += failed
+            made += count
 
     workers = [threading.Thread(target=run) for _ in range(threads)]
     for w in workers:
         w.start()
     for w in workers:
         w.join()
-    queue.put((latencies, errors))
+    queue.put((latencies, errors, made))
 
 
 def measure(name: str, spec: tuple[str, str, dict], *, duration: float = 5.0, warmup: float = 1.0,
@@ -109,14 +113,15 @@ def measure(name: str, spec: tuple[str, str, dict], *, duration: float = 5.0, wa
     for child in children:
         child.start()
     latencies: list[float] = []
-    errors = 0
+    errors = made = 0
     for _ in children:
-        got, failed = queue.get()
+        got, failed, count = queue.get()
         latencies.extend(got)
         errors += failed
+        made += count
     for child in children:
         child.join()
-    return Result(name, len(latencies), duration, latencies, errors)
+    return Result(name, len(latencies), duration, latencies, errors, made)
 
 
 @dataclass
@@ -126,6 +131,9 @@ class Comparison:
     baseline_cpu_us: float
     subject_cpu_us: float
     ceiling: Result | None = None
+    # CPU per call of every process given as ``suite_pids`` (0 when none were given).
+    baseline_suite_cpu_us: float = 0.0
+    subject_suite_cpu_us: float = 0.0
 
     @property
     def ratio(self) -> float:
@@ -141,29 +149,37 @@ class Comparison:
 
 
 def compare(baseline: tuple[str, tuple], subject: tuple[str, tuple], *, server_pid: int | None = None,
-            rounds: int = 3, ceiling: tuple[str, tuple] | None = None, **load) -> Comparison:
+            rounds: int = 3, ceiling: tuple[str, tuple] | None = None,
+            suite_pids: Callable[[], list[int]] | None = None, **load) -> Comparison:
     """Measure baseline and subject (and ``ceiling``, when given: the same shape of call
     without its work) alternately ``rounds`` times; keep each one's median round.
 
     Alternating cancels slow drifts of the machine (other load, CPU frequency); the
-    median drops a disturbed round.
+    median drops a disturbed round. ``suite_pids`` gives the processes whose CPU,
+    summed, is reported per call (e.g. every component of the suite).
     """
     measured = {"baseline": baseline, "subject": subject, **({"ceiling": ceiling} if ceiling else {})}
-    runs: dict[str, list[tuple[Result, float]]] = {key: [] for key in measured}
+    runs: dict[str, list[tuple[Result, float, float]]] = {key: [] for key in measured}
+
+    def suite_cpu() -> float:
+        return sum(cpu_seconds(pid) for pid in suite_pids()) if suite_pids else 0.0
+
     for _ in range(rounds):
         for key, (name, spec) in measured.items():
-            before = cpu_seconds(server_pid) if server_pid else 0.0
+            before, suite_before = (cpu_seconds(server_pid) if server_pid else 0.0), suite_cpu()
             result = measure(name, spec, **load)
             used = (cpu_seconds(server_pid) - before) if server_pid else 0.0
-            runs[key].append((result, used / max(result.calls, 1) * 1e6))
+            calls = max(result.all_calls, 1)  # the server worked for the warm-up's calls too
+            runs[key].append((result, used / calls * 1e6, (suite_cpu() - suite_before) / calls * 1e6))
 
-    def median_run(key: str) -> tuple[Result, float]:
+    def median_run(key: str) -> tuple[Result, float, float]:
         ordered = sorted(runs[key], key=lambda run: run[0].rate)
         return ordered[len(ordered) // 2]
 
-    base, base_cpu = median_run("baseline")
-    subj, subj_cpu = median_run("subject")
-    return Comparison(base, subj, base_cpu, subj_cpu, median_run("ceiling")[0] if ceiling else None)
+    base, base_cpu, base_suite = median_run("baseline")
+    subj, subj_cpu, subj_suite = median_run("subject")
+    return Comparison(base, subj, base_cpu, subj_cpu, median_run("ceiling")[0] if ceiling else None,
+                      base_suite, subj_suite)
 
 
 def ratio_line(label: str, value: float, baseline: float, goal: float | None = None) -> str:

@@ -1,20 +1,18 @@
 """Outpatient settlements of a 10-line bill, through the gateway and through gRPC,
-beside baselines in the same run: a bare SOAP echo in the same gunicorn workers, and
-an empty gRPC call on the settlement server. Then the latency at half of the peak
-throughput (open loop).
+beside fixed yardsticks in the same run: a bare spyne SOAP echo in the same gunicorn
+workers, and an empty unary call on a bare grpc.aio reference server
+(benchmarks/reference_server.py) with the same client stack. Then the latency at half
+of the peak throughput (open loop).
 
     python -m benchmarks settlement [--duration 5] [--rounds 3] [--members 2000]
 
-Every call settles a new bill (a new mzbh) of a random member among --members,
-all components run as processes on SQLite (or NCMS_*_DATABASE_URL), as `ncms up` runs
-them. Goals: ≥ 0.25× the echo through the gateway, ≥ 0.3× the empty call through
-gRPC, p99 under 50 ms at half of peak.
-
-Beside them, the ceilings of the call's shape, measured in the same rounds: a server on
-the services' bootstrap that only makes a settlement's two upstream calls (empty
-health Checks to enrollment and catalog; benchmarks/relay_server.py), and through the
-gateway, the echo after an empty round trip to identity and one to that relay. No
-implementation making those calls beats those ratios on the machine that measured them.
+Every call settles a new bill (a new mzbh) of a random member among --members; the
+members and the items are in settlement's own copies (projections) before the first
+round. All components run as processes on SQLite (or NCMS_*_DATABASE_URL), as `ncms
+up` runs them. Goals: ≥ 0.25× the echo through the gateway, ≥ 0.3× the reference
+call through gRPC, p99 under 50 ms at half of peak. Beside each figure: the CPU per
+call of every process of the suite, summed (the gateway's workers included), and the
+same for the yardstick.
 """
 
 from __future__ import annotations
@@ -44,8 +42,8 @@ from runtime.clients import (
 )
 from services.enrollment.records import COLUMNS
 
-from . import gateway_bench, relay_server
-from .harness import Components, compare, free_port, measure, ratio_line, soap_post
+from . import gateway_bench
+from .harness import Components, child_pids, compare, free_port, measure, ratio_line, soap_post
 
 BEIJING = timezone(timedelta(hours=8))
 YEAR = datetime.now(BEIJING).year
@@ -59,7 +57,8 @@ def member(n: int) -> tuple[str, str, str]:
 
 
 def prepare(addresses: dict[str, str], members: int) -> tuple[str, str]:
-    """The hospital, its user, catalogs, enrolled members; returns (signing key, client secret)."""
+    """The hospital, its user, catalogs, enrolled members, in settlement's copies too;
+    returns (signing key, client secret)."""
     channel = identity_channel(addresses["identity"])
     token = ClientCredentials(identity_pb2_grpc.TokenServiceStub(channel), "ncms-admin",
                               gateway_bench.ADMIN_SECRET).token
@@ -71,15 +70,16 @@ def prepare(addresses: dict[str, str], members: int) -> tuple[str, str]:
     secret = identity.CreateClient(identity_pb2.CreateClientRequest(
         name="bench-his", roles=["internal"], hospital_code="450200001", permissions="EF")).client_secret
     catalog = catalog_pb2_grpc.CatalogServiceStub(with_token(open_channel(addresses["catalog"]), token))
+    catalog_sequence = 0
     for kind in (catalog_pb2.ITEM_KIND_DRUG, catalog_pb2.ITEM_KIND_SERVICE):
         wanted = [item for item in ITEMS if (item[2] == "1") == (kind == catalog_pb2.ITEM_KIND_DRUG)]
         catalog.ImportNcmsCatalog(iter([catalog_pb2.ImportNcmsCatalogRequest(kind=kind, rows=[
             catalog_pb2.ImportRow(line_number=i + 2, values={"nhbm": nhbm, "mc": name, "sfdj": cls})
             for i, (_, name, _, nhbm, cls) in enumerate(wanted)])]))
-        catalog.ApplyHospitalCatalog(catalog_pb2.ApplyHospitalCatalogRequest(
+        catalog_sequence = catalog.ApplyHospitalCatalog(catalog_pb2.ApplyHospitalCatalogRequest(
             hospital_code="450200001", kind=kind, changes=[catalog_pb2.HospitalItemChange(
-                row_number=i + 1, operation=catalog_pb2.CHANGE_OPERATION_UPSERT, code=code, name=name,
-                price="2.50", proposed_ncms_code=nhbm) for i, (code, name, _, nhbm, _) in enumerate(wanted)]))
+                operation=catalog_pb2.CHANGE_OPERATION_UPSERT, code=code, name=name, price="2.50",
+                proposed_ncms_code=nhbm) for code, name, _, nhbm, _ in wanted])).sequence
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow(COLUMNS)
@@ -88,7 +88,14 @@ def prepare(addresses: dict[str, str], members: int) -> tuple[str, str]:
         writer.writerow([card, member_id, name, "1", "1980-01-01", "", "户主", name, "柳州", "450203001",
                          YEAR, "1", "1"])
     enrollment = enrollment_pb2_grpc.EnrollmentServiceStub(with_token(open_channel(addresses["enrollment"]), token))
-    enrollment.ImportEnrollment(iter([enrollment_pb2.ImportEnrollmentRequest(csv_chunk=buffer.getvalue().encode())]))
+    enrollment_sequence = enrollment.ImportEnrollment(iter([enrollment_pb2.ImportEnrollmentRequest(
+        csv_chunk=buffer.getvalue().encode())])).sequence
+    projections = settlement_pb2_grpc.ProjectionServiceStub(with_token(open_channel(addresses["settlement"]), token))
+    for source, sequence in ((settlement_pb2.PROJECTION_SOURCE_CATALOG, catalog_sequence),
+                             (settlement_pb2.PROJECTION_SOURCE_ENROLLMENT, enrollment_sequence)):
+        if not projections.AwaitProjection(settlement_pb2.AwaitProjectionRequest(
+                source=source, sequence=sequence, timeout_seconds=120), timeout=130).applied:
+            raise RuntimeError("settlement's copies did not take in the benchmark's data")
     return key, secret
 
 
@@ -159,56 +166,54 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--members", type=int, default=2000)
     args = parser.parse_args(argv)
     addresses = {name: f"127.0.0.1:{free_port()}" for name in
-                 ("identity", "catalog", "enrollment", "settlement", "gateway", "relay")}
+                 ("identity", "catalog", "enrollment", "settlement", "gateway", "reference")}
     url = f"http://{addresses['gateway']}/NcmsService.asmx"
     load = dict(duration=args.duration, processes=args.processes, threads=args.threads)
     environment = {f"NCMS_{name.upper()}_ADDRESS": address for name, address in addresses.items()}
     with Components(NCMS_ADMIN_CLIENT_SECRET=gateway_bench.ADMIN_SECRET,
                     NCMS_GATEWAY_CLIENT_SECRET=gateway_bench.GATEWAY_SECRET,
-                    NCMS_BENCH_RELAY_TO=f"{addresses['identity']},{addresses['relay']}",
-                    **environment) as components:
+                    NCMS_SETTLEMENT_CLIENT_SECRET=gateway_bench.SETTLEMENT_SECRET, **environment) as components:
         for service in ("identity", "catalog", "enrollment", "settlement"):
             components.start(f"services.{service}", addresses[service])
-        # The shape without the work: a server on the same bootstrap that only makes a
-        # settlement's two upstream calls (enrollment, catalog), for the ceilings below.
-        components.start_command(["-m", "benchmarks.relay_server", "--listen", addresses["relay"],
-                                  "--to", f"{addresses['enrollment']},{addresses['catalog']}"],
-                                 addresses["relay"])
+        components.start_command(["-m", "benchmarks.reference_server", "--listen", addresses["reference"]],
+                                 addresses["reference"])
         key, secret = prepare(addresses, args.members)
         gateway = subprocess.Popen([sys.executable, "-m", "benchmarks.gateway_server", "--listen",
                                     addresses["gateway"]], env=components.environment)
         components.processes.append(gateway)
         gateway_bench._wait_http(f"http://{addresses['gateway']}/healthz", gateway)
         gateway_settle_call(url, key, args.members)()
-        print(f"all components as processes on SQLite; {args.members} members; a 10-line bill per call "
-              f"(甲, 乙, 丙 items); load {args.processes} processes × {args.threads} threads, "
+        print(f"all components as processes on SQLite; {args.members} members, in settlement's copies; a 10-line "
+              f"bill per call (甲, 乙, 丙 items); load {args.processes} processes × {args.threads} threads, "
               f"{args.duration:.0f}s per round, median of {args.rounds} alternating rounds")
-        settlement_pid = components.processes[3].pid
+        services = [process.pid for process in components.processes[:4]]
+        reference_pid = components.processes[4].pid
+
+        def suite_pids() -> list[int]:
+            """Every process of the suite: the services, the gateway's master and workers."""
+            return [*services, gateway.pid, *child_pids(gateway.pid)]
+
         through_grpc = compare(
-            ("empty gRPC call (settlement health Check)", (__name__, "health_call", {"address": addresses["settlement"]})),
+            ("empty call on a bare grpc.aio server", (__name__, "health_call", {"address": addresses["reference"]})),
             ("SettleOutpatient over gRPC", (__name__, "grpc_settle_call", {
                 "address": addresses["settlement"], "identity_address": addresses["identity"], "secret": secret,
                 "members": args.members})),
-            ceiling=("relay making the 2 upstream calls, no work",
-                     (relay_server.__name__, "relay_call", {"address": addresses["relay"]})),
-            server_pid=settlement_pid, rounds=args.rounds, **load)
-        print(through_grpc.baseline.line())
-        print(through_grpc.subject.line() + f"   settlement CPU {through_grpc.subject_cpu_us:.0f} µs/call")
-        print(ratio_line("ratio gRPC settlement / empty call", through_grpc.subject.rate,
+            server_pid=reference_pid, suite_pids=suite_pids, rounds=args.rounds, **load)
+        print(through_grpc.baseline.line() + f"   server CPU {through_grpc.baseline_cpu_us:.0f} µs/call")
+        print(through_grpc.subject.line() + f"   suite CPU {through_grpc.subject_suite_cpu_us:.0f} µs/call")
+        print(ratio_line("ratio gRPC settlement / reference call", through_grpc.subject.rate,
                          through_grpc.baseline.rate, goal=0.3))
-        print("\n".join(through_grpc.ceiling_lines("ceiling over gRPC / empty call")))
         through_gateway = compare(
             ("bare SOAP echo (same gunicorn workers)", (gateway_bench.__name__, "echo_call", {"url": url})),
             ("mzjsjk through the gateway", (__name__, "gateway_settle_call", {
                 "url": url, "key": key, "members": args.members})),
-            ceiling=("echo + Authenticate's and the relay's round trips",
-                     (gateway_bench.__name__, "echo_call", {"url": url, "operation": "relay"})),
-            rounds=args.rounds, **load)
-        print(through_gateway.baseline.line())
-        print(through_gateway.subject.line())
+            suite_pids=suite_pids, rounds=args.rounds, **load)
+        print(through_gateway.baseline.line() + f"   suite CPU {through_gateway.baseline_suite_cpu_us:.0f} µs/call")
+        print(through_gateway.subject.line() + f"   suite CPU {through_gateway.subject_suite_cpu_us:.0f} µs/call")
         print(ratio_line("ratio gateway settlement / bare echo", through_gateway.subject.rate,
                          through_gateway.baseline.rate, goal=0.25))
-        print("\n".join(through_gateway.ceiling_lines("ceiling through the gateway / bare echo")))
+        print(f"{'CPU of the suite per settlement / per echo':<44} "
+              f"{through_gateway.subject_suite_cpu_us / max(through_gateway.baseline_suite_cpu_us, 1):>6.2f}×")
         for label, spec, peak in (
                 ("mzjsjk through the gateway", (__name__, "gateway_settle_call",
                                                 {"url": url, "key": key, "members": args.members}),

@@ -14,6 +14,7 @@ locks (``SELECT ... FOR UPDATE``), which SQLite's single writer already implies.
 from __future__ import annotations
 
 import contextlib
+import functools
 import importlib.resources
 import threading
 from collections.abc import Iterator
@@ -105,8 +106,10 @@ def _configure_sqlite(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection) -> None:
+        # Straight to the driver: a statement through SQLAlchemy costs more than this one
+        # needs, on every transaction.
         mode = connection.get_execution_options().get("sqlite_begin", "DEFERRED")
-        connection.exec_driver_sql(f"BEGIN {mode}")
+        connection.connection.driver_connection.execute(f"BEGIN {mode}")
 
 
 class Database:
@@ -267,17 +270,26 @@ class ScaledDecimal(TypeDecorator):
             return dialect.type_descriptor(BigInteger())
         return dialect.type_descriptor(Numeric(self.precision, self.places, asdecimal=True))
 
+    def bind_processor(self, dialect):
+        # One function per dialect, without TypeDecorator's generic dispatch: a bill's
+        # lines bind a few hundred of these per settlement.
+        places, quantum, sqlite = self.places, self._quantum, dialect.name == "sqlite"
+
+        def process(value):
+            if value is None:
+                return None
+            if not isinstance(value, Decimal | int):
+                raise TypeError(f"exact decimal column given {type(value).__name__}")
+            scaled = Decimal(value).scaleb(places)
+            units = int(scaled)
+            if units != scaled:
+                raise ValueError(f"{value} has more than {places} decimal places")
+            return units if sqlite else Decimal(value).quantize(quantum)
+
+        return process
+
     def process_bind_param(self, value, dialect):
-        if value is None:
-            return None
-        if not isinstance(value, Decimal | int):
-            raise TypeError(f"exact decimal column given {type(value).__name__}")
-        exact = Decimal(value)
-        if exact != exact.quantize(self._quantum):
-            raise ValueError(f"{value} has more than {self.places} decimal places")
-        if dialect.name == "sqlite":
-            return int(exact * self._factor)
-        return exact.quantize(self._quantum)
+        return self.bind_processor(dialect)(value)
 
     def process_result_value(self, value, dialect):
         if value is None:
@@ -302,22 +314,32 @@ def new_revision(db: Database, migrations_package: str, message: str) -> None:
 def insert_ignoring_conflicts(connection: Connection, table: Table, rows: list[dict] | dict) -> None:
     """INSERT ``rows``, leaving out any that would violate a unique key (ON CONFLICT DO
     NOTHING on both backends): for rows another transaction may have made meanwhile."""
-    from sqlalchemy.dialects import postgresql, sqlite
-
-    dialect = postgresql if connection.dialect.name == "postgresql" else sqlite
-    connection.execute(dialect.insert(table).on_conflict_do_nothing(), rows)
+    connection.execute(_insert_ignoring(table, connection.dialect.name), rows)
 
 
 def upsert(connection: Connection, table: Table, rows: list[dict], keys: tuple[str, ...]) -> None:
     """INSERT ``rows``, or UPDATE the row with the same ``keys`` (ON CONFLICT DO UPDATE on
     both backends). No two rows may have the same keys (one statement may not change a
     row twice)."""
-    if not rows:
-        return
+    if rows:
+        connection.execute(_upsert(table, connection.dialect.name, keys, tuple(rows[0])), rows)
+
+
+# Built once per table (and dialect): building such a statement costs more than running it.
+
+@functools.lru_cache(maxsize=64)
+def _insert_ignoring(table: Table, dialect: str):
+    return _dialect_insert(dialect)(table).on_conflict_do_nothing()
+
+
+@functools.lru_cache(maxsize=64)
+def _upsert(table: Table, dialect: str, keys: tuple[str, ...], columns: tuple[str, ...]):
+    statement = _dialect_insert(dialect)(table)
+    return statement.on_conflict_do_update(
+        index_elements=list(keys), set_={name: statement.excluded[name] for name in columns if name not in keys})
+
+
+def _dialect_insert(dialect: str):
     from sqlalchemy.dialects import postgresql, sqlite
 
-    dialect = postgresql if connection.dialect.name == "postgresql" else sqlite
-    statement = dialect.insert(table)
-    changing = [name for name in rows[0] if name not in keys]
-    connection.execute(statement.on_conflict_do_update(
-        index_elements=list(keys), set_={name: statement.excluded[name] for name in changing}), rows)
+    return postgresql.insert if dialect == "postgresql" else sqlite.insert

@@ -61,7 +61,7 @@ def build(settings: Settings, listen: str | None = None) -> RunningServer:
     sources = [CatalogSource(settings.catalog_address, credentials, settings.projection_page_size),
                EnrollmentSource(settings.enrollment_address, credentials, settings.projection_page_size)]
     followers = {source.name: Follower(db, PROJECTION_CURSORS, source) for source in sources}
-    settlements = SettlementServicer(db, policies, ProjectedFacts(db, upstream), upstream.hospital_level)
+    settlements = SettlementServicer(db, policies, ProjectedFacts(upstream), upstream.hospital_level)
     grpc = settlement_pb2_grpc
     running = service_main.serve_with_identity_tokens(settings, "settlement", listen, [
         # A settlement and a refund are short and touch only this service's database:

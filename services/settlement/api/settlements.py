@@ -2,13 +2,16 @@
 reading what was settled.
 
 A settlement, in order: check the bill (bills.py); find the year's policy (E4006);
-check the member in that year (E3001, E3002) and resolve every line's item (the
-facts come from ``facts``: settlement's own projections, or their owners); then, in
-one transaction that holds the member's year row locked: return the recorded
-settlement if the same bill was settled before (E4001 if other data), compute
-(calculation.py), record the settlement, its lines and the policy it used, and move
-the member's yearly total. Nothing before that transaction writes anything; the
-transaction commits only if the caller is still waiting.
+then, in one transaction: check the member in that year (E3001, E3002) and resolve
+every line's item from settlement's own copies (projections/), lock the member's
+year row, return the recorded settlement if the same bill was settled before (E4001
+if other data), compute (calculation.py), record the settlement, its lines and the
+policy it used, and move the member's yearly total. The transaction commits only if
+the caller is still waiting.
+
+Where a copy does not hold the member or an item yet, the transaction is abandoned
+(nothing was written), the owner is asked outside it, and the settlement runs again
+with the owner's answer: no transaction waits on another service.
 """
 
 from __future__ import annotations
@@ -19,6 +22,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
+
+from sqlalchemy import Connection
 
 from ncms.settlement.v1 import settlement_pb2, settlement_pb2_grpc
 from runtime import metrics
@@ -32,6 +37,7 @@ from ..bills import BillLine, LineInput
 from ..calculation import money
 from ..models import INPATIENT, OUTPATIENT
 from ..policy import Policy, PolicyStore
+from ..projections.facts import ProjectedFacts
 from ..upstream import Enrollee, Resolved
 from .shared import (
     ITEM_KINDS,
@@ -72,6 +78,23 @@ class Bill:
     admission_id: int | None = None
 
 
+@dataclass(frozen=True)
+class Facts:
+    """What a bill needs of its member and items."""
+
+    enrollee: Enrollee
+    resolved: list[Resolved]
+
+
+class _NotInCopy(Exception):
+    """The copies lack the member or an item: ask the owners, then settle again."""
+
+    def __init__(self, enrollee: Enrollee | None, resolved: list[Resolved | None]) -> None:
+        super().__init__("not in settlement's copies")
+        self.enrollee = enrollee
+        self.resolved = resolved
+
+
 def line_inputs(lines) -> list[LineInput]:
     """The request's bill lines as the domain takes them."""
     return [LineInput(line.line_number, ITEM_KINDS.get(line.item_kind, ""), line.item_code, line.item_name,
@@ -80,8 +103,8 @@ def line_inputs(lines) -> list[LineInput]:
 
 
 class SettlementServicer(settlement_pb2_grpc.SettlementServiceServicer):
-    def __init__(self, db: Database, policies: PolicyStore, facts, hospital_level: Callable[[str], int]) -> None:
-        """``facts`` answers ``enrollee(member_id, year)`` and ``resolve(hospital, lines)``."""
+    def __init__(self, db: Database, policies: PolicyStore, facts: ProjectedFacts,
+                 hospital_level: Callable[[str], int]) -> None:
         self.db = db
         self.policies = policies
         self.facts = facts
@@ -97,9 +120,9 @@ class SettlementServicer(settlement_pb2_grpc.SettlementServiceServicer):
             raise ContractError("E4006", f"{year}年")
         return policy
 
-    def check_member(self, member_id: str, card: str, name: str, year: int, where: str) -> str:
+    @staticmethod
+    def _checked(enrollee: Enrollee, card: str, name: str, year: int) -> str:
         """The member's category that year; E3001 / E3002 when it cannot be settled."""
-        enrollee: Enrollee = self.facts.enrollee(bills.required(member_id, f"{where}.member_id"), year)
         if enrollee.card != card.strip():
             raise ContractError("E3001", "参合证号与个人编码不符")
         if enrollee.name != name.strip():
@@ -107,6 +130,30 @@ class SettlementServicer(settlement_pb2_grpc.SettlementServiceServicer):
         if not enrollee.enrolled:
             raise ContractError("E3002", f"{year}年{'参合已停止' if enrollee.stopped else '未参合'}")
         return enrollee.category
+
+    def check_member(self, member_id: str, card: str, name: str, year: int, where: str) -> str:
+        """The member's category that year (E3001, E3002), from the copy or its owner."""
+        member_id = bills.required(member_id, f"{where}.member_id")
+        with self.db.read() as connection:
+            enrollee = self.facts.member(connection, member_id, year)
+        return self._checked(enrollee or self.facts.owner_member(member_id, year), card, name, year)
+
+    def _facts(self, connection: Connection, hospital: str, member_id: str, year: int, lines: list[BillLine],
+               fetched: Facts | None) -> Facts:
+        """The member and the items from the copies (or from ``fetched``, the owners'
+        answers after a miss); _NotInCopy when a copy lacks one."""
+        if fetched is not None:
+            return fetched
+        enrollee = self.facts.member(connection, member_id, year)
+        resolved = self.facts.items(connection, hospital, lines)
+        if enrollee is None or any(item is None for item in resolved):
+            raise _NotInCopy(enrollee, resolved)
+        return Facts(enrollee, resolved)
+
+    def _ask_owners(self, missing: _NotInCopy, hospital: str, member_id: str, year: int,
+                    lines: list[BillLine]) -> Facts:
+        return Facts(missing.enrollee or self.facts.owner_member(member_id, year),
+                     self.facts.owner_items(hospital, lines, missing.resolved))
 
     def _policy_version_id(self, policy: Policy, year: int) -> int:
         """The recorded copy of ``policy`` (made once, in its own short transaction)."""
@@ -133,17 +180,41 @@ class SettlementServicer(settlement_pb2_grpc.SettlementServiceServicer):
         return calculation.inpatient(lines, level=bill.level, category=category, referral=bill.referral,
                                      diagnosis=bill.diagnosis, policy=policy, year_total=year_total)
 
-    def _settle(self, bill: Bill, category: str, policy: Policy, preview: bool,
+    def _settle(self, make_bill: Callable[[Connection], Bill], hospital: str, member_id: str, year: int,
+                card: str, name: str, lines: list[BillLine], policy: Policy, preview: bool,
                 principal: Principal) -> settlement_pb2.SettlementResult:
-        resolved = self.facts.resolve(bill.hospital, bill.lines)
-        if preview:
-            with self.db.read() as connection:
-                totals = repository.year_totals(connection, [bill.member_id], bill.year).get(bill.member_id)
-            year_total = repository.ZERO if totals is None else totals.of(bill.kind)
-            result = self._compute(bill, category, policy, resolved, year_total)
-            return result_message(bill.kind, bill.number, bill.lines, result, resolved, policy)
-        policy_id = self._policy_version_id(policy, bill.year)
+        """Settle the bill ``make_bill`` makes inside the transaction (E3001/E3002 and the
+        bill's own refusals come first, in the order the contract gives them)."""
+        fetched: Facts | None = None
+        for _ in range(2):
+            try:
+                if preview:
+                    with self.db.read() as connection:
+                        return self._preview(connection, make_bill, hospital, member_id, year, card, name,
+                                             lines, policy, fetched)
+                return self._record(make_bill, hospital, member_id, year, card, name, lines, policy, principal,
+                                    fetched)
+            except _NotInCopy as missing:
+                fetched = self._ask_owners(missing, hospital, member_id, year, lines)
+        raise ContractError("E9001", "参合或目录信息未能确认, 请重试")  # pragma: no cover - owners answered twice
+
+    def _preview(self, connection: Connection, make_bill, hospital, member_id, year, card, name, lines, policy,
+                 fetched) -> settlement_pb2.SettlementResult:
+        facts = self._facts(connection, hospital, member_id, year, lines, fetched)
+        category = self._checked(facts.enrollee, card, name, year)
+        bill = make_bill(connection)
+        totals = repository.year_totals(connection, [bill.member_id], bill.year).get(bill.member_id)
+        year_total = repository.ZERO if totals is None else totals.of(bill.kind)
+        result = self._compute(bill, category, policy, facts.resolved, year_total)
+        return result_message(bill.kind, bill.number, bill.lines, result, facts.resolved, policy)
+
+    def _record(self, make_bill, hospital, member_id, year, card, name, lines, policy, principal,
+                fetched) -> settlement_pb2.SettlementResult:
+        policy_id = self._policy_version_id(policy, year)
         with self.db.write() as connection:
+            facts = self._facts(connection, hospital, member_id, year, lines, fetched)
+            category = self._checked(facts.enrollee, card, name, year)
+            bill = make_bill(connection)
             totals = repository.lock_member_year(connection, bill.member_id, bill.year)
             existing = repository.in_force_digest(connection, bill.hospital, bill.kind, bill.number)
             if existing is not None:
@@ -153,18 +224,19 @@ class SettlementServicer(settlement_pb2_grpc.SettlementServiceServicer):
                                                  " 退费后方可重新结算")
                 return record_message(repository.settlement_by_number(connection, settlement_number), replayed=True)
             year_total = totals.of(bill.kind)
-            result = self._compute(bill, category, policy, resolved, year_total)
+            result = self._compute(bill, category, policy, facts.resolved, year_total)
             settled_at = utcnow()
             settlement_number = repository.insert_settlement(
                 connection, _settlement_row(bill, category, result, policy_id, year_total, actor(principal),
                                             settled_at),
-                _line_rows(bill, resolved, result), PREFIX[bill.kind], settled_at.astimezone(BEIJING).strftime("%Y%m%d"))
+                _line_rows(bill, facts.resolved, result), PREFIX[bill.kind],
+                settled_at.astimezone(BEIJING).strftime("%Y%m%d"))
             repository.add_to_member_year(connection, totals, bill.kind, result.compensation, 1)
         if metrics.enabled():  # committed: count it
             metrics.SETTLEMENTS.labels(bill.hospital, bill.kind).inc()
             metrics.SETTLED_YUAN.labels(bill.hospital, bill.kind).inc(float(bill.total))
             metrics.COMPENSATION_YUAN.labels(bill.hospital, bill.kind).inc(float(result.compensation))
-        return result_message(bill.kind, bill.number, bill.lines, result, resolved, policy, settlement_number,
+        return result_message(bill.kind, bill.number, bill.lines, result, facts.resolved, policy, settlement_number,
                               settled_at)
 
     # --- outpatient ------------------------------------------------------------------------
@@ -179,16 +251,19 @@ class SettlementServicer(settlement_pb2_grpc.SettlementServiceServicer):
         bills.check_amounts(lines, total, "visit.total")
         year = beijing_year(visit_at)
         policy = self._policy(year)
-        category = self.check_member(visit.member_id, visit.card, visit.name, year, "visit")
-        diagnosis = bills.required(visit.diagnosis, "visit.diagnosis")
-        main = {"number": number, "card": visit.card, "member_id": visit.member_id, "name": visit.name,
-                "visit_at": visit_at, "department": visit.department, "doctor": visit.doctor,
-                "diagnosis": diagnosis, "diagnosis_name": visit.diagnosis_name, "total": total}
-        bill = Bill(OUTPATIENT, hospital, level, number, visit.card.strip(), visit.member_id.strip(),
-                    visit.name.strip(), year, visit_at, None, visit.department.strip(), visit.doctor.strip(),
-                    diagnosis, visit.diagnosis_name.strip(), False, total, lines, bills.digest(main, lines))
-        return settlement_pb2.SettleOutpatientResponse(
-            result=self._settle(bill, category, policy, request.preview, principal))
+        member_id = bills.required(visit.member_id, "visit.member_id")
+
+        def make_bill(_connection: Connection) -> Bill:
+            diagnosis = bills.required(visit.diagnosis, "visit.diagnosis")
+            main = {"number": number, "card": visit.card, "member_id": visit.member_id, "name": visit.name,
+                    "visit_at": visit_at, "department": visit.department, "doctor": visit.doctor,
+                    "diagnosis": diagnosis, "diagnosis_name": visit.diagnosis_name, "total": total}
+            return Bill(OUTPATIENT, hospital, level, number, visit.card.strip(), member_id, visit.name.strip(), year,
+                        visit_at, None, visit.department.strip(), visit.doctor.strip(), diagnosis,
+                        visit.diagnosis_name.strip(), False, total, lines, bills.digest(main, lines))
+
+        return settlement_pb2.SettleOutpatientResponse(result=self._settle(
+            make_bill, hospital, member_id, year, visit.card, visit.name, lines, policy, request.preview, principal))
 
     def RefundOutpatient(self, request, context):
         return settlement_pb2.RefundOutpatientResponse(**self._refund(OUTPATIENT, "G", request))
@@ -217,16 +292,17 @@ class SettlementServicer(settlement_pb2_grpc.SettlementServiceServicer):
             raise bills.bad("stay.admit_time", "与入院登记不符")
         year = beijing_year(admission.admitted_at)  # policy.md: the year of the admission
         policy = self._policy(year)
-        category = self.check_member(stay.member_id, stay.card, stay.name, year, "stay")
+        member_id = bills.required(stay.member_id, "stay.member_id")
         main = {"number": number, "card": stay.card, "member_id": stay.member_id, "name": stay.name,
                 "admitted_at": admitted_at, "discharged_at": discharged_at, "diagnosis": diagnosis,
                 "diagnosis_name": stay.diagnosis_name, "total": total}
-        bill = Bill(INPATIENT, hospital, level, number, stay.card.strip(), stay.member_id.strip(),
-                    stay.name.strip(), year, admitted_at, discharged_at, admission.department,
-                    admission.doctor, diagnosis, stay.diagnosis_name.strip(), admission.referral, total, lines,
-                    bills.digest(main, lines), admission.id)
-        return settlement_pb2.SettleInpatientResponse(
-            result=self._settle(bill, category, policy, request.preview, principal))
+        bill = Bill(INPATIENT, hospital, level, number, stay.card.strip(), member_id, stay.name.strip(), year,
+                    admitted_at, discharged_at, admission.department, admission.doctor, diagnosis,
+                    stay.diagnosis_name.strip(), admission.referral, total, lines, bills.digest(main, lines),
+                    admission.id)
+        return settlement_pb2.SettleInpatientResponse(result=self._settle(
+            lambda _connection: bill, hospital, member_id, year, stay.card, stay.name, lines, policy,
+            request.preview, principal))
 
     def RefundInpatient(self, request, context):
         return settlement_pb2.RefundInpatientResponse(**self._refund(INPATIENT, "J", request))

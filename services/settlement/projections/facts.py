@@ -6,9 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import and_, bindparam, select
-
-from runtime.db import Database
+from sqlalchemy import Connection, and_, bindparam, select
 
 from ..bills import BillLine
 from ..calculation import CLASS_B, CLASS_C
@@ -36,28 +34,37 @@ _ITEMS = (select(HOSPITAL_ITEMS.c.kind, HOSPITAL_ITEMS.c.code, HOSPITAL_ITEMS.c.
 
 
 class ProjectedFacts:
-    def __init__(self, db: Database, upstream: Upstream) -> None:
-        self.db = db
+    """Reads settlement's copies (in the caller's transaction); asks the owners (over
+    gRPC, with the caller's token) for what the copies do not hold yet."""
+
+    def __init__(self, upstream: Upstream) -> None:
         self.upstream = upstream
 
-    def enrollee(self, member_id: str, year: int) -> Enrollee:
-        with self.db.read() as connection:
-            row = connection.execute(_MEMBER, {"member_id": member_id, "year": year}).first()
-        if row is None or row.active is None:  # not in the copy (yet): ask enrolment
-            return self.upstream.enrollee(member_id, year)
+    @staticmethod
+    def member(connection: Connection, member_id: str, year: int) -> Enrollee | None:
+        """The member in that year as the copy holds it; None when the copy does not know
+        the member or that year."""
+        row = connection.execute(_MEMBER, {"member_id": member_id, "year": year}).first()
+        if row is None or row.active is None:
+            return None
         return Enrollee(row.card, row.name, enrolled=row.active, stopped=not row.active, category=row.category)
 
-    def resolve(self, hospital: str, lines: Sequence[BillLine]) -> list[Resolved]:
-        with self.db.read() as connection:
-            rows = connection.execute(_ITEMS, {"hospital": hospital,
-                                               "codes": sorted({line.item_code for line in lines})}).all()
+    @staticmethod
+    def items(connection: Connection, hospital: str, lines: Sequence[BillLine]) -> list[Resolved | None]:
+        """Each line's item as the copy holds it; None for an item the copy does not know."""
+        rows = connection.execute(_ITEMS, {"hospital": hospital,
+                                           "codes": sorted({line.item_code for line in lines})}).all()
         found = {(row.kind, row.code): row for row in rows}
-        resolved: list[Resolved | None] = [_resolved(found.get((line.item_kind, line.item_code))) for line in lines]
-        missing = [line for line, item in zip(lines, resolved, strict=True) if item is None]
-        if missing:  # not in the copy (yet): ask the catalog
-            answers = iter(self.upstream.resolve(hospital, missing))
-            resolved = [item if item is not None else next(answers) for item in resolved]
-        return resolved
+        return [_resolved(found.get((line.item_kind, line.item_code))) for line in lines]
+
+    def owner_member(self, member_id: str, year: int) -> Enrollee:
+        return self.upstream.enrollee(member_id, year)
+
+    def owner_items(self, hospital: str, lines: Sequence[BillLine], known: Sequence[Resolved | None]) -> list[Resolved]:
+        """``known`` with its gaps filled by the catalog."""
+        missing = [line for line, item in zip(lines, known, strict=True) if item is None]
+        answers = iter(self.upstream.resolve(hospital, missing) if missing else [])
+        return [item if item is not None else next(answers) for item in known]
 
 
 def _resolved(row) -> Resolved | None:
