@@ -17,6 +17,10 @@ LEVELS = {1: N_("村卫生室 village clinic"), 2: N_("乡镇卫生院 township 
 ALGORITHMS = {"HMAC-SHA256": "DIGEST_ALGORITHM_HMAC_SHA256", "HMAC-SM3": "DIGEST_ALGORITHM_HMAC_SM3"}
 STATES = {1: N_("pending"), 2: N_("active"), 3: N_("deleted")}  # UserState
 STATE_NAMES = {1: "pending", 2: "active", 3: "deleted"}
+# The audit log's kinds and outcomes, as people read them (--json keeps the service's words).
+AUDIT_WORDS = {"authenticate": N_("authenticate"), "outcome": N_("call outcome"), "admin": N_("administration"),
+               "accepted": N_("accepted"), "refused": N_("refused"), "succeeded": N_("succeeded"),
+               "failed": N_("failed")}
 DEFAULT_OVERLAP_HOURS = 72.0
 PROMPT = "\x00prompt"  # --password given without a value
 
@@ -283,7 +287,7 @@ def hospital_list(ctx: Context) -> None:
         hospitals = ctx.identity.ListHospitals(_pb().ListHospitalsRequest()).hospitals
 
     def human() -> None:
-        table([_("code"), _("name"), _("level"), _("algorithm"), _("key"), _("state"), _("endpoint")],
+        table([_("code"), _("name"), _("level"), _("algorithm"), _("signing key"), _("state"), _("endpoint")],
               [[h.code, h.name, level_name(h.level), _algorithm_name(h.digest_algorithm), _key_state(h),
                 (_("disabled: {reason}").format(reason=h.disable_reason or "-") if h.HasField("disable_time")
                  else _("active")), h.endpoint] for h in hospitals])
@@ -540,5 +544,9 @@ def audit(ctx: Context, hospital, name, limit) -> None:
     ctx.emit({"events": [message_dict(e) for e in events]}, lambda: table(
         [_("time (Beijing time)"), _("kind"), _("hospital"), _("user"), _("ip"), _("operation"), _("outcome"),
          _("code"), _("detail")],
-        [[stamp_time(e.time, zone=False), e.kind, e.hospital_code, e.user or e.actor, e.client_ip, e.operation,
-          e.outcome, e.error_code, e.detail] for e in events]))
+        [[stamp_time(e.time, zone=False), _audit_word(e.kind), e.hospital_code, e.user or e.actor, e.client_ip,
+          e.operation, _audit_word(e.outcome), e.error_code, e.detail] for e in events]))
+
+
+def _audit_word(word: str) -> str:
+    return _(AUDIT_WORDS[word]) if word in AUDIT_WORDS else word
