@@ -174,11 +174,18 @@ def test_up_starts_the_suite_with_demo_data_and_stops_on_ctrl_c(tmp_path: Path):
                      user=user["user"], password=user["password"])
         assert his.call("yhklxgjk", ykl=user["password"], xkl=user["password"]).text() == "E1102:新旧口令相同"
         # the walkthrough of `ncms demo` runs start to finish against it, twice (new numbers each run)
-        for _ in range(2):
-            walked = subprocess.run([*NCMS, "demo"], env=env, capture_output=True, text=True, timeout=120)
-            assert walked.returncode == 0, walked.stdout + walked.stderr
-            assert walked.stdout.count("← DataSet") == 5 and "refused" not in walked.stdout
-            assert "ljfy 155.60" in walked.stdout and "147.82" in walked.stdout  # 五保: 95% of 155.60
+        walked = subprocess.run([*NCMS, "demo"], env=env, capture_output=True, text=True, timeout=120)
+        assert walked.returncode == 0, walked.stdout + walked.stderr
+        assert walked.stdout.count("← DataSet") == 5 and "refused" not in walked.stdout
+        assert "ljfy 155.60" in walked.stdout and "147.82" in walked.stdout  # 五保: 95% of 155.60
+        assert "ncms settlement show --hospital 450200001 --mzbh MZ" in walked.stdout  # what to look at next
+        as_json = subprocess.run([*NCMS, "demo", "--json"], env=env, capture_output=True, text=True, timeout=120)
+        assert as_json.returncode == 0, as_json.stdout + as_json.stderr
+        steps = json.loads(as_json.stdout)["steps"]  # one JSON object, nothing else on stdout
+        assert len(steps) == 10 and steps[0]["calls"][0]["operation"] == "chryxxjk"
+        stay = next(s for s in steps if s["calls"] and s["calls"][0]["operation"] == "zyjsjgcx")
+        assert stay["calls"][0]["answer"]["zyjsjg"][0]["bcje"] == "147.82"
+        assert "Demo#2026his" not in as_json.stdout  # passwords masked
         inpatient = subprocess.run([*NCMS, "inpatient", "query", "--hospital", "450200001", "--zybh",
                                     "ZY-DEMO-0001", "--json"], env=env, capture_output=True, text=True, timeout=60)
         assert inpatient.returncode == 0, inpatient.stderr
