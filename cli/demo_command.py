@@ -252,7 +252,8 @@ def run_walkthrough(ctx: Context, data_dir: Path, *, follow_up: bool = True) -> 
         [("jslx", "2"), ("bh", zybh), ("jsbh", stay["jsbh"]), ("ywlx", "1"), ("zfy", stay["zfy"]),
          ("bcje", stay["bcje"])]]})
     walk.tables(reply, "dzjg", "dzcy")
-    walk.say("     " + _("(differences: this HIS listed only this run's calls; the NCMS has the whole day's)"))
+    if reply.rows("dzcy"):
+        walk.say("     " + _("(differences: this HIS listed only this run's calls; the NCMS has the whole day's)"))
 
     commands = [f"ncms settlement show --hospital {DEMO_HOSPITAL} --mzbh {mzbh}",
                 f"ncms settlement show --hospital {DEMO_HOSPITAL} --zybh {zybh}",
