@@ -35,7 +35,7 @@ from runtime.clients import ClientCredentials, identity_channel, open_channel
 from services.enrollment.records import COLUMNS
 
 from . import gateway_bench
-from .harness import Components, compare, free_port, ratio_line, soap_post
+from .harness import Components, compare, free_port, ratio_line, soap_session
 
 BEIJING = timezone(timedelta(hours=8))
 YEAR = datetime.now(BEIJING).year
@@ -119,6 +119,7 @@ def chryxxjk_call(url: str, key: str, households: int):
     from tests.support.soap import envelope, sign
 
     rng = random.Random()
+    post = soap_session(url)
     bodies = {}
 
     def call():
@@ -126,7 +127,7 @@ def chryxxjk_call(url: str, key: str, households: int):
         if card not in bodies:
             params = {"yydm": "450200001", "yh": "his01", "kl": gateway_bench.PASSWORD, "chzh": card}
             bodies[card] = envelope("chryxxjk", {**params, "xxzy": sign(key, "chryxxjk", params)})
-        soap_post(url, bodies[card], f"{NAMESPACE}/chryxxjk", card.encode())()
+        post(bodies[card], f"{NAMESPACE}/chryxxjk", card.encode())
     return call
 
 

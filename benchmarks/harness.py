@@ -266,23 +266,30 @@ def cpu_seconds(pid: int, *, split: bool = False):
 
 # --- HTTP (SOAP) load ----------------------------------------------------------------------
 
-def soap_post(url: str, body: bytes, soap_action: str, expect: bytes = b""):
-    """A keep-alive SOAP 1.1 POST of a prepared body; ``expect`` must be in every answer."""
+def soap_session(url: str) -> Callable[[bytes, str, bytes], None]:
+    """A keep-alive HTTP connection posting SOAP 1.1 bodies, as a HIS's client keeps one;
+    ``post(body, soap_action, expect)`` checks ``expect`` is in the answer."""
     import http.client
     from urllib.parse import urlsplit
 
     parts = urlsplit(url)
     connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=30)
-    headers = {"Content-Type": "text/xml; charset=utf-8", "SOAPAction": f'"{soap_action}"'}
 
-    def call() -> None:
+    def post(body: bytes, soap_action: str, expect: bytes = b"") -> None:
+        headers = {"Content-Type": "text/xml; charset=utf-8", "SOAPAction": f'"{soap_action}"'}
         connection.request("POST", parts.path, body, headers)
         response = connection.getresponse()
         answer = response.read()
         if response.status != 200 or expect not in answer:
             raise RuntimeError(f"unexpected answer {response.status}: {answer[:200]!r}")
 
-    return call
+    return post
+
+
+def soap_post(url: str, body: bytes, soap_action: str, expect: bytes = b""):
+    """A keep-alive SOAP 1.1 POST of a prepared body; ``expect`` must be in every answer."""
+    post = soap_session(url)
+    return lambda: post(body, soap_action, expect)
 
 
 def child_pids(pid: int) -> list[int]:

@@ -13,6 +13,11 @@ up` runs them. Goals: ≥ 0.25× the echo through the gateway, ≥ 0.3× the ref
 call through gRPC, p99 under 50 ms at half of peak. Beside each figure: the CPU per
 call of every process of the suite, summed (the gateway's workers included), and the
 same for the yardstick.
+
+Beside the gateway's figures, the ceiling of the call's shape, measured in the same
+rounds: the echo after an empty round trip (a health Check) to identity and one to
+settlement, the two hops every settlement makes. No implementation making those two
+calls beats that ratio on the machine that measured it.
 """
 
 from __future__ import annotations
@@ -43,7 +48,7 @@ from runtime.clients import (
 from services.enrollment.records import COLUMNS
 
 from . import gateway_bench
-from .harness import Components, child_pids, compare, free_port, measure, ratio_line, soap_post
+from .harness import Components, child_pids, compare, free_port, measure, ratio_line, soap_session
 
 BEIJING = timezone(timedelta(hours=8))
 YEAR = datetime.now(BEIJING).year
@@ -141,6 +146,7 @@ def gateway_settle_call(url: str, key: str, members: int):
     from tests.support.soap import envelope, sign
 
     rng = random.Random()
+    post = soap_session(url)
     detail = [[("mxxh", str(n)), ("xmlb", kind), ("yyxmbm", code), ("xmmc", name), ("dj", price), ("sl", quantity),
                ("je", amount)] for n, kind, code, name, price, quantity, amount in _bill_lines()]
     assert datasets  # the envelope helper builds the diffgrams
@@ -152,7 +158,7 @@ def gateway_settle_call(url: str, key: str, members: int):
         params = {"yydm": "450200001", "yh": "his01", "kl": gateway_bench.PASSWORD,
                   "jszjl": {"mzzb": [main]}, "jsmxjl": {"mzmx": detail}}
         body = envelope("mzjsjk", {**params, "xxzy": sign(key, "mzjsjk", params)})
-        soap_post(url, body, f"{NAMESPACE}/mzjsjk", b"jsbh")()
+        post(body, f"{NAMESPACE}/mzjsjk", b"jsbh")
     return call
 
 
@@ -172,7 +178,9 @@ def main(argv: list[str] | None = None) -> None:
     environment = {f"NCMS_{name.upper()}_ADDRESS": address for name, address in addresses.items()}
     with Components(NCMS_ADMIN_CLIENT_SECRET=gateway_bench.ADMIN_SECRET,
                     NCMS_GATEWAY_CLIENT_SECRET=gateway_bench.GATEWAY_SECRET,
-                    NCMS_SETTLEMENT_CLIENT_SECRET=gateway_bench.SETTLEMENT_SECRET, **environment) as components:
+                    NCMS_SETTLEMENT_CLIENT_SECRET=gateway_bench.SETTLEMENT_SECRET,
+                    NCMS_BENCH_RELAY_TO=f"{addresses['identity']},{addresses['settlement']}",
+                    **environment) as components:
         for service in ("identity", "catalog", "enrollment", "settlement"):
             components.start(f"services.{service}", addresses[service])
         components.start_command(["-m", "benchmarks.reference_server", "--listen", addresses["reference"]],
@@ -207,11 +215,14 @@ def main(argv: list[str] | None = None) -> None:
             ("bare SOAP echo (same gunicorn workers)", (gateway_bench.__name__, "echo_call", {"url": url})),
             ("mzjsjk through the gateway", (__name__, "gateway_settle_call", {
                 "url": url, "key": key, "members": args.members})),
+            ceiling=("echo after the shape's 2 empty round trips",
+                     (gateway_bench.__name__, "echo_call", {"url": url, "operation": "relay"})),
             suite_pids=suite_pids, rounds=args.rounds, **load)
         print(through_gateway.baseline.line() + f"   suite CPU {through_gateway.baseline_suite_cpu_us:.0f} µs/call")
         print(through_gateway.subject.line() + f"   suite CPU {through_gateway.subject_suite_cpu_us:.0f} µs/call")
         print(ratio_line("ratio gateway settlement / bare echo", through_gateway.subject.rate,
                          through_gateway.baseline.rate, goal=0.25))
+        print("\n".join(through_gateway.ceiling_lines("ceiling of the shape / bare echo")))
         print(f"{'CPU of the suite per settlement / per echo':<44} "
               f"{through_gateway.subject_suite_cpu_us / max(through_gateway.baseline_suite_cpu_us, 1):>6.2f}×")
         for label, spec, peak in (

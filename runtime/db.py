@@ -314,7 +314,11 @@ def new_revision(db: Database, migrations_package: str, message: str) -> None:
 def insert_ignoring_conflicts(connection: Connection, table: Table, rows: list[dict] | dict) -> None:
     """INSERT ``rows``, leaving out any that would violate a unique key (ON CONFLICT DO
     NOTHING on both backends): for rows another transaction may have made meanwhile."""
-    connection.execute(_insert_ignoring(table, connection.dialect.name), rows)
+    many = isinstance(rows, list)
+    if many and not rows:
+        return
+    columns = tuple(rows[0] if many else rows)
+    connection.execute(_compiled_insert(connection.dialect, table, columns, None, many), rows)
 
 
 def upsert(connection: Connection, table: Table, rows: list[dict], keys: tuple[str, ...]) -> None:
@@ -322,24 +326,23 @@ def upsert(connection: Connection, table: Table, rows: list[dict], keys: tuple[s
     both backends). No two rows may have the same keys (one statement may not change a
     row twice)."""
     if rows:
-        connection.execute(_upsert(table, connection.dialect.name, keys, tuple(rows[0])), rows)
+        connection.execute(_compiled_insert(connection.dialect, table, tuple(rows[0]), keys, True), rows)
 
 
-# Built once per table (and dialect): building such a statement costs more than running it.
+@functools.lru_cache(maxsize=128)
+def _compiled_insert(dialect, table: Table, columns: tuple[str, ...], keys: tuple[str, ...] | None, many: bool):
+    """The INSERT ... ON CONFLICT for these columns, compiled once per dialect.
 
-@functools.lru_cache(maxsize=64)
-def _insert_ignoring(table: Table, dialect: str):
-    return _dialect_insert(dialect)(table).on_conflict_do_nothing()
-
-
-@functools.lru_cache(maxsize=64)
-def _upsert(table: Table, dialect: str, keys: tuple[str, ...], columns: tuple[str, ...]):
-    statement = _dialect_insert(dialect)(table)
-    return statement.on_conflict_do_update(
-        index_elements=list(keys), set_={name: statement.excluded[name] for name in columns if name not in keys})
-
-
-def _dialect_insert(dialect: str):
+    SQLAlchemy 2.0 has no cache key for ON CONFLICT statements, so it would compile one
+    on every call, which costs more than running it; a compiled statement executes as is.
+    ``keys`` None: DO NOTHING; else DO UPDATE the other columns on a clash of ``keys``.
+    """
     from sqlalchemy.dialects import postgresql, sqlite
 
-    return postgresql.insert if dialect == "postgresql" else sqlite.insert
+    statement = (postgresql.insert if dialect.name == "postgresql" else sqlite.insert)(table)
+    if keys is None:
+        statement = statement.on_conflict_do_nothing()
+    else:
+        statement = statement.on_conflict_do_update(
+            index_elements=list(keys), set_={name: statement.excluded[name] for name in columns if name not in keys})
+    return statement.compile(dialect=dialect, column_keys=list(columns), for_executemany=many)

@@ -51,6 +51,11 @@ log = logging.getLogger(__name__)
 
 ALWAYS_PUBLIC_PREFIXES = ("/grpc.health.v1.Health/", "/grpc.reflection.")
 
+# The health name a liveness probe checks: SERVING while the process answers, even when
+# the server is not ready ("" and the services' names) — e.g. settlement during a first
+# sync of its copies, which must not get it restarted.
+LIVENESS = "liveness"
+
 SERVER_OPTIONS = [
     ("grpc.max_receive_message_length", 64 * 1024 * 1024),
     ("grpc.max_send_message_length", 64 * 1024 * 1024),
@@ -379,6 +384,8 @@ async def _start(ready: futures.Future, bindings: Sequence[ServiceBinding], addr
                   else health_pb2.HealthCheckResponse.NOT_SERVING)
         for name in ["", *names]:
             await health_servicer.set(name, status)
+        # The process answers: what a liveness probe asks, whether or not it is ready.
+        await health_servicer.set(LIVENESS, health_pb2.HealthCheckResponse.SERVING)
         ready.set_result((server, port, health_servicer))
     except BaseException as exc:
         ready.set_exception(exc)

@@ -14,6 +14,8 @@ import kubernetes_validate
 import pytest
 import yaml
 
+from runtime.grpc_server import LIVENESS
+
 ROOT = Path(__file__).resolve().parent.parent
 K8S = ROOT / "deploy" / "k8s"
 DOCKERFILE = ROOT / "deploy" / "docker" / "Dockerfile"
@@ -104,6 +106,10 @@ def test_pods_run_unprivileged_with_limits_and_probes(overlay):
         app = deployments[service]["spec"]["template"]["spec"]["containers"][0]
         for probe in ("startupProbe", "readinessProbe", "livenessProbe"):
             assert app[probe]["grpc"]["port"] == port, (service, probe)  # the standard health service
+        # started and alive when the process answers; ready when the service is (settlement:
+        # once its copies are in sync, which must not restart it)
+        assert app["startupProbe"]["grpc"]["service"] == app["livenessProbe"]["grpc"]["service"] == LIVENESS
+        assert "service" not in app["readinessProbe"]["grpc"]
         init = deployments[service]["spec"]["template"]["spec"]["initContainers"][0]
         assert init["command"] == ["ncms", "migrate", service]
     gateway = deployments["gateway"]["spec"]["template"]["spec"]["containers"][0]

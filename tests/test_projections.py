@@ -22,6 +22,7 @@ from ncms.enrollment.v1 import enrollment_pb2, enrollment_pb2_grpc
 from ncms.settlement.v1 import settlement_pb2, settlement_pb2_grpc
 from runtime.change_feed import ChangeFeed
 from runtime.db import Database
+from runtime.grpc_server import LIVENESS
 from services.enrollment.models import FEED_CHANGES, FEED_SEQUENCES
 from services.enrollment.records import COLUMNS
 from tests.support import people
@@ -265,6 +266,9 @@ def test_settlement_is_not_ready_until_its_copies_are_in_sync(owners):
     health = health_pb2_grpc.HealthStub(owners.channel("settlement"))
     status = health.Check(health_pb2.HealthCheckRequest()).status
     assert status == health_pb2.HealthCheckResponse.NOT_SERVING
+    # alive all the same: a liveness probe must not restart it while it catches up
+    alive = health.Check(health_pb2.HealthCheckRequest(service=LIVENESS)).status
+    assert alive == health_pb2.HealthCheckResponse.SERVING
     from services.catalog import server as catalog_server
 
     owners.servers["catalog"] = catalog_server.build(owners.settings.model_copy(

@@ -184,8 +184,11 @@ def update_client(connection: Connection, client_id: int, **values) -> Row:
 
 # --- the audit log ------------------------------------------------------------------------
 
+_INSERT_AUDIT_EVENTS = insert(AUDIT_EVENTS)  # one object: its cache key is worked out once
+
+
 def add_audit_events(connection: Connection, rows: list[dict]) -> None:
-    connection.execute(insert(AUDIT_EVENTS), rows)
+    connection.execute(_INSERT_AUDIT_EVENTS, rows)
 
 
 def audit_events(connection: Connection, *, hospital_code: str = "", user: str = "",
