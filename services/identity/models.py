@@ -59,6 +59,8 @@ class Hospital(Base):
     # A disabled hospital's calls are refused (E1007) until it is enabled again.
     disabled_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     disabled_reason: Mapped[str] = mapped_column(String(200), default="", server_default="")
+    # Calls without the MessageHeader (报文标识) are refused with E1008.
+    message_header_required: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
     users: Mapped[list[User]] = relationship(back_populates="hospital")
 
@@ -127,6 +129,19 @@ class ServiceClient(Base):
     # A revoked client gets no token any more (its secret hash is cleared).
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     revoked_reason: Mapped[str] = mapped_column(String(200), default="", server_default="")
+
+
+class UsedMessageId(Base):
+    """A MessageHeader msgid a hospital has used, kept at least twice as long as the
+    allowed sendtime difference: a message sent again within that time finds its msgid
+    here (E1008), an older one fails the sendtime check (E1009)."""
+
+    __tablename__ = "used_message_ids"
+    __table_args__ = (Index("ix_used_message_ids_received", "received_at"),)
+
+    hospital_code: Mapped[str] = mapped_column(String(32), primary_key=True)
+    message_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
 class AuditEvent(Base):

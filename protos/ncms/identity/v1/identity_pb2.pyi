@@ -47,7 +47,7 @@ class Principal(_message.Message):
     def __init__(self, subject: _Optional[str] = ..., hospital_code: _Optional[str] = ..., hospital_level: _Optional[int] = ..., user: _Optional[str] = ..., permissions: _Optional[str] = ..., roles: _Optional[_Iterable[str]] = ...) -> None: ...
 
 class AuthenticateRequest(_message.Message):
-    __slots__ = ("hospital_code", "user", "password", "client_ip", "operation", "digest_message", "digest")
+    __slots__ = ("hospital_code", "user", "password", "client_ip", "operation", "digest_message", "digest", "message_header")
     HOSPITAL_CODE_FIELD_NUMBER: _ClassVar[int]
     USER_FIELD_NUMBER: _ClassVar[int]
     PASSWORD_FIELD_NUMBER: _ClassVar[int]
@@ -55,6 +55,7 @@ class AuthenticateRequest(_message.Message):
     OPERATION_FIELD_NUMBER: _ClassVar[int]
     DIGEST_MESSAGE_FIELD_NUMBER: _ClassVar[int]
     DIGEST_FIELD_NUMBER: _ClassVar[int]
+    MESSAGE_HEADER_FIELD_NUMBER: _ClassVar[int]
     hospital_code: str
     user: str
     password: str
@@ -62,7 +63,16 @@ class AuthenticateRequest(_message.Message):
     operation: str
     digest_message: str
     digest: str
-    def __init__(self, hospital_code: _Optional[str] = ..., user: _Optional[str] = ..., password: _Optional[str] = ..., client_ip: _Optional[str] = ..., operation: _Optional[str] = ..., digest_message: _Optional[str] = ..., digest: _Optional[str] = ...) -> None: ...
+    message_header: MessageHeader
+    def __init__(self, hospital_code: _Optional[str] = ..., user: _Optional[str] = ..., password: _Optional[str] = ..., client_ip: _Optional[str] = ..., operation: _Optional[str] = ..., digest_message: _Optional[str] = ..., digest: _Optional[str] = ..., message_header: _Optional[_Union[MessageHeader, _Mapping]] = ...) -> None: ...
+
+class MessageHeader(_message.Message):
+    __slots__ = ("message_id", "send_time")
+    MESSAGE_ID_FIELD_NUMBER: _ClassVar[int]
+    SEND_TIME_FIELD_NUMBER: _ClassVar[int]
+    message_id: str
+    send_time: str
+    def __init__(self, message_id: _Optional[str] = ..., send_time: _Optional[str] = ...) -> None: ...
 
 class AuthenticateResponse(_message.Message):
     __slots__ = ("principal", "token", "token_expire_time", "call_id")
@@ -137,7 +147,7 @@ class DeleteUserResponse(_message.Message):
     def __init__(self) -> None: ...
 
 class Hospital(_message.Message):
-    __slots__ = ("code", "name", "level", "digest_algorithm", "endpoint", "key_version", "create_time", "key_rotate_time", "endpoint_user", "previous_key_version", "previous_key_expire_time", "disable_time", "disable_reason")
+    __slots__ = ("code", "name", "level", "digest_algorithm", "endpoint", "key_version", "create_time", "key_rotate_time", "endpoint_user", "previous_key_version", "previous_key_expire_time", "disable_time", "disable_reason", "message_header_required")
     CODE_FIELD_NUMBER: _ClassVar[int]
     NAME_FIELD_NUMBER: _ClassVar[int]
     LEVEL_FIELD_NUMBER: _ClassVar[int]
@@ -151,6 +161,7 @@ class Hospital(_message.Message):
     PREVIOUS_KEY_EXPIRE_TIME_FIELD_NUMBER: _ClassVar[int]
     DISABLE_TIME_FIELD_NUMBER: _ClassVar[int]
     DISABLE_REASON_FIELD_NUMBER: _ClassVar[int]
+    MESSAGE_HEADER_REQUIRED_FIELD_NUMBER: _ClassVar[int]
     code: str
     name: str
     level: int
@@ -164,7 +175,22 @@ class Hospital(_message.Message):
     previous_key_expire_time: _timestamp_pb2.Timestamp
     disable_time: _timestamp_pb2.Timestamp
     disable_reason: str
-    def __init__(self, code: _Optional[str] = ..., name: _Optional[str] = ..., level: _Optional[int] = ..., digest_algorithm: _Optional[_Union[DigestAlgorithm, str]] = ..., endpoint: _Optional[str] = ..., key_version: _Optional[int] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., key_rotate_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., endpoint_user: _Optional[str] = ..., previous_key_version: _Optional[int] = ..., previous_key_expire_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., disable_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., disable_reason: _Optional[str] = ...) -> None: ...
+    message_header_required: bool
+    def __init__(self, code: _Optional[str] = ..., name: _Optional[str] = ..., level: _Optional[int] = ..., digest_algorithm: _Optional[_Union[DigestAlgorithm, str]] = ..., endpoint: _Optional[str] = ..., key_version: _Optional[int] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., key_rotate_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., endpoint_user: _Optional[str] = ..., previous_key_version: _Optional[int] = ..., previous_key_expire_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., disable_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., disable_reason: _Optional[str] = ..., message_header_required: _Optional[bool] = ...) -> None: ...
+
+class SetMessageHeaderRequiredRequest(_message.Message):
+    __slots__ = ("code", "required")
+    CODE_FIELD_NUMBER: _ClassVar[int]
+    REQUIRED_FIELD_NUMBER: _ClassVar[int]
+    code: str
+    required: bool
+    def __init__(self, code: _Optional[str] = ..., required: _Optional[bool] = ...) -> None: ...
+
+class SetMessageHeaderRequiredResponse(_message.Message):
+    __slots__ = ("hospital",)
+    HOSPITAL_FIELD_NUMBER: _ClassVar[int]
+    hospital: Hospital
+    def __init__(self, hospital: _Optional[_Union[Hospital, _Mapping]] = ...) -> None: ...
 
 class CreateHospitalRequest(_message.Message):
     __slots__ = ("code", "name", "level", "digest_algorithm", "endpoint", "signing_key", "endpoint_user", "endpoint_password")

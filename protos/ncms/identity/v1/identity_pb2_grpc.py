@@ -403,6 +403,11 @@ class HospitalServiceStub:
                 request_serializer=ncms_dot_identity_dot_v1_dot_identity__pb2.EnableHospitalRequest.SerializeToString,
                 response_deserializer=ncms_dot_identity_dot_v1_dot_identity__pb2.EnableHospitalResponse.FromString,
                 _registered_method=True)
+        self.SetMessageHeaderRequired = channel.unary_unary(
+                '/ncms.identity.v1.HospitalService/SetMessageHeaderRequired',
+                request_serializer=ncms_dot_identity_dot_v1_dot_identity__pb2.SetMessageHeaderRequiredRequest.SerializeToString,
+                response_deserializer=ncms_dot_identity_dot_v1_dot_identity__pb2.SetMessageHeaderRequiredResponse.FromString,
+                _registered_method=True)
 
 
 class HospitalServiceServicer:
@@ -479,6 +484,13 @@ class HospitalServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def SetMessageHeaderRequired(self, request, context):
+        """Requires (or stops requiring) the MessageHeader on every call of the hospital.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_HospitalServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -531,6 +543,11 @@ def add_HospitalServiceServicer_to_server(servicer, server):
                     servicer.EnableHospital,
                     request_deserializer=ncms_dot_identity_dot_v1_dot_identity__pb2.EnableHospitalRequest.FromString,
                     response_serializer=ncms_dot_identity_dot_v1_dot_identity__pb2.EnableHospitalResponse.SerializeToString,
+            ),
+            'SetMessageHeaderRequired': grpc.unary_unary_rpc_method_handler(
+                    servicer.SetMessageHeaderRequired,
+                    request_deserializer=ncms_dot_identity_dot_v1_dot_identity__pb2.SetMessageHeaderRequiredRequest.FromString,
+                    response_serializer=ncms_dot_identity_dot_v1_dot_identity__pb2.SetMessageHeaderRequiredResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -805,6 +822,33 @@ class HospitalService:
             '/ncms.identity.v1.HospitalService/EnableHospital',
             ncms_dot_identity_dot_v1_dot_identity__pb2.EnableHospitalRequest.SerializeToString,
             ncms_dot_identity_dot_v1_dot_identity__pb2.EnableHospitalResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def SetMessageHeaderRequired(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/ncms.identity.v1.HospitalService/SetMessageHeaderRequired',
+            ncms_dot_identity_dot_v1_dot_identity__pb2.SetMessageHeaderRequiredRequest.SerializeToString,
+            ncms_dot_identity_dot_v1_dot_identity__pb2.SetMessageHeaderRequiredResponse.FromString,
             options,
             channel_credentials,
             insecure,
