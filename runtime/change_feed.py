@@ -95,6 +95,7 @@ class ChangeFeed:
         self._appended = threading.Condition()
         self._next = update(counter).where(counter.c.feed == name).values(
             last_sequence=counter.c.last_sequence + bindparam("count")).returning(counter.c.last_sequence)
+        self._last = select(counter.c.last_sequence).where(counter.c.feed == name)
         self._after = (select(outbox.c.sequence, outbox.c.payload, outbox.c.created_at)
                        .where(outbox.c.feed == name, outbox.c.sequence > bindparam("after"))
                        .order_by(outbox.c.sequence).limit(bindparam("limit")))
@@ -108,13 +109,16 @@ class ChangeFeed:
 
     def append(self, connection: Connection, changes: Sequence[tuple[str, bytes]]) -> int:
         """Write ``changes`` ((entity key, payload) in order) into the outbox within the
-        caller's transaction; returns the last sequence (0 when there is nothing).
+        caller's transaction; returns the sequence a reader must have applied to see
+        the transaction's effect: its last change's, or, when there is nothing to write,
+        the last sequence committed so far (an upload sent again unchanged is in effect
+        once what came before it is).
 
         Call it as the transaction's last statement: the counter row stays locked until
         the commit, which keeps sequences in commit order.
         """
         if not changes:
-            return 0
+            return connection.execute(self._last).scalar_one_or_none() or 0
         last = connection.execute(self._next, {"count": len(changes)}).scalar_one()
         first = last - len(changes) + 1
         now = utcnow()

@@ -228,6 +228,18 @@ def test_the_copy_catches_up_after_the_owner_restarts(owners):
     assert catalog_copy.rows["projected_hospital_items"] == 1 and catalog_copy.applying_here
 
 
+def test_an_upload_sent_again_unchanged_names_a_sequence_to_wait_for(owners):
+    """The answer to an unchanged upload waits for what came before it, not for nothing:
+    a HIS that resends after E9001 is answered once the first upload is in effect."""
+    catalog = owners.stub("catalog", catalog_pb2_grpc.CatalogServiceStub)
+    request = catalog_pb2.ApplyHospitalCatalogRequest(
+        hospital_code=HOSPITAL, kind=catalog_pb2.ITEM_KIND_DRUG, changes=[catalog_pb2.HospitalItemChange(
+            operation=catalog_pb2.CHANGE_OPERATION_UPSERT, code="YP2", name="再发药", price="3.00")])
+    first = catalog.ApplyHospitalCatalog(request)
+    again = catalog.ApplyHospitalCatalog(request)
+    assert first.sequence > 0 and (again.unchanged, again.sequence) == (1, first.sequence)
+
+
 # --- the next bill sees the upload; the owners may be down ---------------------------------------
 
 def test_an_uploaded_item_prices_the_next_bill(identity):
