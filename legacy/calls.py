@@ -1,7 +1,8 @@
 """One legacy call, from parsed parameters to the contract's return value.
 
 1. DataSets are read as transmitted, and the digest's canonical message is built
-   from every parameter (runtime/digest.py).
+   from every parameter, and from the MessageHeader when one was sent (digest.py,
+   message_header.py).
 2. Identity decides the call (hospital, digest, user, address, lock-out, password,
    authorisation, letter) and audits the decision; a refusal ends the call here, so
    nothing about the data is revealed to a caller that is not authenticated.
@@ -25,6 +26,7 @@ from runtime.errors import ContractError, FieldViolation, ServiceUnavailable
 
 from . import datasets, digest
 from .identity import Connections
+from .message_header import MessageHeader
 from .operations import Operation
 
 log = logging.getLogger(__name__)
@@ -136,11 +138,14 @@ class CallProcessor:
     # hospital parameter (zysjcxjk) is about. None on the NCMS side.
     own_hospital: str | None = None
 
-    def process(self, operation: Operation, parameters: dict, client_ip: str) -> Outcome:
+    def process(self, operation: Operation, parameters: dict, client_ip: str,
+                header: MessageHeader | None = None) -> Outcome:
         strings = {p.name: parameters.get(p.name) or "" for p in operation.parameters
                    if p.kind != "dataset"}
         received = {p.name: datasets.read(parameters.get(p.name)) for p in operation.datasets}
         signed = {**strings, **{name: ds.digest_cells() for name, ds in received.items()}}
+        if header is not None:
+            signed.update(header.digest_pairs())
         request = identity_pb2.AuthenticateRequest(
             hospital_code=(strings.get(operation.hospital_parameter, "") if operation.hospital_parameter
                            else self.own_hospital or ""),
@@ -149,6 +154,9 @@ class CallProcessor:
             client_ip=client_ip, operation=operation.name,
             digest_message=digest.canonical_message(operation.name, signed),
             digest=strings.get("xxzy", ""))
+        if header is not None:
+            request.message_header.message_id = header.msgid
+            request.message_header.send_time = header.sendtime
         try:
             authenticated = self.backends.authenticate(request)
         except ContractError as refusal:

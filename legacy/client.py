@@ -3,7 +3,9 @@
 The NCMS uses it to call a hospital's own service (``zysjcxjk``); ``ncms demo`` uses
 it to act as a hospital's HIS; the tests use it as a hand-coding HIS would. The
 envelope is document/literal SOAP 1.1 (or 1.2) with DataSet parameters as diffgrams,
-and ``xxzy`` is the contract's digest over every other parameter (digest.md).
+and ``xxzy`` is the contract's digest over every other parameter (digest.md). A
+``LegacyCaller`` sends the MessageHeader (报文标识) with every call: a fresh ``msgid``
+and ``sendtime`` now in Beijing time, both signed.
 """
 
 from __future__ import annotations
@@ -14,7 +16,8 @@ from dataclasses import dataclass
 
 from lxml import etree
 
-from . import datasets, digest
+from . import datasets, digest, message_header
+from .message_header import MessageHeader
 from .operations import BY_NAME, DATASET
 from .wsdl import NAMESPACE
 
@@ -25,17 +28,29 @@ SOAP12 = "http://www.w3.org/2003/05/soap-envelope"
 Tables = dict[str, list[list[tuple[str, str | None]]]]
 
 
-def sign(key: str, operation: str, params: dict, algorithm: str = digest.HMAC_SHA256) -> str:
-    """xxzy over every parameter of the operation (an absent one counts as empty)."""
-    signed = {name: params.get(name) for name in BY_NAME[operation].parameter_names}
-    return digest.compute(key, algorithm, digest.canonical_message(operation, signed))
+def signed_message(operation: str, params: dict, header: MessageHeader | None = None) -> str:
+    """The digest's canonical message of a call: every parameter of the operation (an
+    absent one counts as empty) and the MessageHeader's two values when one is sent."""
+    signed: dict = {name: params.get(name) for name in BY_NAME[operation].parameter_names}
+    if header is not None:
+        signed.update(header.digest_pairs())
+    return digest.canonical_message(operation, signed)
+
+
+def sign(key: str, operation: str, params: dict, algorithm: str = digest.HMAC_SHA256,
+         header: MessageHeader | None = None) -> str:
+    """xxzy over every parameter of the operation (and the header, when one is sent)."""
+    return digest.compute(key, algorithm, signed_message(operation, params, header))
 
 
 def envelope(operation: str, params: dict, *, soap12: bool = False,
-             dataset_xml: dict[str, bytes] | None = None) -> bytes:
-    """A request envelope; DataSet parameters as Tables (or raw XML in dataset_xml)."""
+             dataset_xml: dict[str, bytes] | None = None, header: MessageHeader | None = None) -> bytes:
+    """A request envelope; DataSet parameters as Tables (or raw XML in dataset_xml);
+    ``header``, when given, as the MessageHeader SOAP header."""
     soap_ns = SOAP12 if soap12 else SOAP11
     root = etree.Element(f"{{{soap_ns}}}Envelope", nsmap={"soap": soap_ns})
+    if header is not None:
+        etree.SubElement(root, f"{{{soap_ns}}}Header").append(header.element())
     body = etree.SubElement(root, f"{{{soap_ns}}}Body")
     wrapper = etree.SubElement(body, f"{{{NAMESPACE}}}{operation}", nsmap={None: NAMESPACE})
     for parameter in BY_NAME[operation].parameters:
@@ -112,11 +127,14 @@ class Reply:
         info = self.error_info()
         if info is not None:
             return info[1] if info[1].startswith(info[0]) else f"{info[0]}:{info[1]}"
-        text = self.text()
-        if text and self.dataset() is None:
-            return text
         fault = self.fault()
-        return f"SOAP Fault {fault[0]}: {fault[1]}" if fault else ""
+        if fault is not None:
+            return f"SOAP Fault {fault[0]}: {fault[1]}"
+        result = self._result()
+        if result is not None and not any(isinstance(child.tag, str) for child in result):
+            # A string answer: "" is success, any other text is the reason of a refusal.
+            return result.text or ""
+        return ""
 
 
 class Unreachable(Exception):
@@ -157,6 +175,8 @@ class LegacyCaller:
     password: str
     algorithm: str = digest.HMAC_SHA256
     timeout: float = 30.0
+    # Send the MessageHeader (a fresh msgid, sendtime now) with every call.
+    message_header: bool = True
 
     def params(self, operation: str, **values) -> dict:
         """The operation's parameters: the caller's hospital, user and password, then ``values``."""
@@ -171,5 +191,6 @@ class LegacyCaller:
 
     def call(self, operation: str, **values) -> Reply:
         params = self.params(operation, **values)
-        params["xxzy"] = sign(self.key, operation, params, self.algorithm)
-        return post(self.url, envelope(operation, params), operation, timeout=self.timeout)
+        header = message_header.new() if self.message_header else None
+        params["xxzy"] = sign(self.key, operation, params, self.algorithm, header)
+        return post(self.url, envelope(operation, params, header=header), operation, timeout=self.timeout)

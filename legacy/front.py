@@ -26,7 +26,7 @@ from runtime import metrics, telemetry
 from runtime.logging import quiet_loggers
 from runtime.settings import Settings
 
-from . import soap, wsdl
+from . import message_header, soap, wsdl
 from .calls import Outcome
 from .operations import DATASET, Operation
 
@@ -97,7 +97,8 @@ def _fault(start_response: StartResponse, status: str, code: str, message: str) 
 class Processor(Protocol):
     """What answers a parsed call (legacy.calls.CallProcessor)."""
 
-    def process(self, operation: Operation, parameters: dict, client_ip: str) -> Outcome: ...
+    def process(self, operation: Operation, parameters: dict, client_ip: str,
+                header: message_header.MessageHeader | None = None) -> Outcome: ...
 
     def close(self) -> None: ...
 
@@ -122,11 +123,12 @@ class SoapFront:
     def _dispatch(self, operation: Operation, parameters: dict, ctx) -> object:
         environ = ctx.transport.req_env
         client_ip = environ.get(CLIENT_IP, "")
+        header = message_header.find(ctx.in_header_doc)
         if not (telemetry.enabled() or metrics.enabled()):
-            return self._answer(operation, self.processor.process(operation, parameters, client_ip), ctx)
+            return self._answer(operation, self.processor.process(operation, parameters, client_ip, header), ctx)
         started = time.perf_counter()
         with _call_span(operation, environ) as span:
-            outcome = self.processor.process(operation, parameters, client_ip)
+            outcome = self.processor.process(operation, parameters, client_ip, header)
             result = outcome.error.code if outcome.error is not None else "ok"
             if span is not None:
                 span.set_attribute("ncms.operation", operation.name)

@@ -52,7 +52,8 @@ def test_wsdl_publishes_every_operation_in_the_asmx_shape(identity):
         assert locations == ["https://ncms.example.gov.cn/his/NcmsService.asmx"] * 2
     names = document.xpath("//wsdl:portType/wsdl:operation/@name", namespaces=WSDL_NS)
     assert names == [op.name for op in OPERATIONS] and len(names) == 14
-    assert set(document.xpath("//wsdl:message/wsdl:part/@name", namespaces=WSDL_NS)) == {"parameters", "ErrorInfo"}
+    assert set(document.xpath("//wsdl:message/wsdl:part/@name", namespaces=WSDL_NS)) == {
+        "parameters", "ErrorInfo", "MessageHeader"}
     for op in OPERATIONS:
         wrapper = document.xpath(f"//s:element[@name='{op.name}']//s:sequence/s:element/@name", namespaces=WSDL_NS)
         assert wrapper == list(op.parameter_names)

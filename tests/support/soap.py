@@ -13,6 +13,7 @@ from lxml import etree
 from legacy import datasets
 from legacy.client import SOAP11, SOAP12, LegacyCaller, Reply, Tables, envelope, sign
 from legacy.client import headers as soap_headers
+from legacy.message_header import MessageHeader
 from legacy.operations import BY_NAME, DATASET
 from legacy.wsdl import NAMESPACE
 
@@ -47,11 +48,12 @@ class Legacy:
             operation, **values)
 
     def call(self, operation: str, *, soap12: bool = False, key: str | None = None,
-             tamper: dict | None = None, xxzy: str | None = None, **values) -> Answer:
+             tamper: dict | None = None, xxzy: str | None = None, header: MessageHeader | None = None,
+             **values) -> Answer:
         params = self.params(operation, **values)
-        signature = xxzy if xxzy is not None else sign(key or self.key, operation, params)
+        signature = xxzy if xxzy is not None else sign(key or self.key, operation, params, header=header)
         sent = {**params, **(tamper or {}), "xxzy": signature}
-        return self.post(envelope(operation, sent, soap12=soap12), operation, soap12=soap12)
+        return self.post(envelope(operation, sent, soap12=soap12, header=header), operation, soap12=soap12)
 
     def post(self, body: bytes, operation: str = "", *, soap12: bool = False,
              headers: dict | None = None) -> Answer:
@@ -96,10 +98,11 @@ class ZeepHIS:
         self.key = key
         self.caller = Legacy(url, key, hospital, user, password)
 
-    def call(self, operation: str, **values):
-        """Returns zeep's answer: a string, or an object with header and body."""
+    def call(self, operation: str, *, header: MessageHeader | None = None, **values):
+        """Returns zeep's answer: a string, or an object with header and body. With
+        ``header``, zeep sends it as the WSDL's MessageHeader, and it is signed."""
         params = self.caller.params(operation, **values)
-        xxzy = sign(self.key, operation, params)
+        xxzy = sign(self.key, operation, params, header=header)
         arguments = {}
         for parameter in BY_NAME[operation].parameters:
             if parameter.name == "xxzy":
@@ -109,4 +112,6 @@ class ZeepHIS:
                 self.plugin.pending[parameter.name] = datasets.build_input("NewDataSet", value.items())
                 value = None
             arguments[parameter.name] = value
+        if header is not None:
+            arguments["_soapheaders"] = {"MessageHeader": {"msgid": header.msgid, "sendtime": header.sendtime}}
         return getattr(self.client.service, operation)(**arguments, xxzy=xxzy)
