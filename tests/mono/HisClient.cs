@@ -3,6 +3,9 @@
 //
 //   mono HisClient.exe URL KEY SCENARIO [name=value ...]
 //
+// Compiled with -define:NO_MESSAGE_HEADER against a proxy generated from the WSDL as
+// published before the MessageHeader extension: a HIS that cannot be updated.
+//
 // Prints one line per step: "step<TAB>value" ("<null>" for a null DataSet), and for
 // a null DataSet result the ErrorInfo header it came with.
 using System;
@@ -67,6 +70,9 @@ public static class HisClient
             case "users": Users(); break;
             case "catalog": Catalog(); break;
             case "settlement": Settlement(); break;
+#if !NO_MESSAGE_HEADER
+            case "header": Header(); break;
+#endif
             default: Console.Error.WriteLine("unknown scenario " + scenario); return 2;
         }
         return 0;
@@ -243,4 +249,67 @@ public static class HisClient
         Print("zyjstfjk", service.zyjstfjk(y, u, p, "ZYNET1",
             Digest.Compute(key, "zyjstfjk", "yydm", y, "yh", u, "kl", p, "zybh", "ZYNET1")));
     }
+
+#if !NO_MESSAGE_HEADER
+    // The MessageHeader (报文标识) the way an updated .NET HIS sends it: the proxy's
+    // MessageHeaderValue set before each call, a new msgid every time, sendtime in
+    // Beijing time, both values signed with the call.
+    static MessageHeader NewHeader(double offsetSeconds)
+    {
+        var header = new MessageHeader();
+        header.msgid = Guid.NewGuid().ToString("N");
+        header.sendtime = DateTime.UtcNow.AddHours(8).AddSeconds(offsetSeconds)
+            .ToString("yyyy-MM-dd HH:mm:ss", System.Globalization.CultureInfo.InvariantCulture);
+        return header;
+    }
+
+    static string SamePassword(MessageHeader signedHeader)
+    {
+        string y = Hospital, u = User, p = Password;
+        if (signedHeader == null)
+            return service.yhklxgjk(y, u, p, p, Digest.Compute(key, "yhklxgjk", "yydm", y, "yh", u, "ykl", p, "xkl", p));
+        return service.yhklxgjk(y, u, p, p, Digest.Compute(key, "yhklxgjk", "yydm", y, "yh", u, "ykl", p, "xkl", p,
+                                "MessageHeader.msgid", signedHeader.msgid,
+                                "MessageHeader.sendtime", signedHeader.sendtime));
+    }
+
+    static void Header()
+    {
+        string y = Hospital, u = User, p = Password;
+        MessageHeader header = NewHeader(0);
+        service.MessageHeaderValue = header;
+        Print("header.first", SamePassword(header));
+        Print("header.replay", SamePassword(header));           // the same msgid again
+        header = NewHeader(-3600);
+        service.MessageHeaderValue = header;
+        Print("header.stale", SamePassword(header));            // an hour old
+        header = NewHeader(0);
+        service.MessageHeaderValue = null;                      // signed with it, sent without it
+        Print("header.stripped", SamePassword(header));
+        header = NewHeader(0);
+        service.MessageHeaderValue = header;
+        Print("header.fresh", SamePassword(header));
+
+        // a DataSet parameter and the header in one signature
+        DataSet catalog = new DataSet("NewDataSet");
+        DataTable ypml = catalog.Tables.Add("ypml");
+        ypml.Columns.Add("yyxmbm", typeof(string));
+        ypml.Columns.Add("xmmc", typeof(string));
+        ypml.Columns.Add("dj", typeof(decimal));
+        ypml.Rows.Add("YP0001", "阿莫西林胶囊", 12.5000m);
+        header = NewHeader(0);
+        service.MessageHeaderValue = header;
+        Print("header.ypmljk", service.ypmljk(y, u, p, catalog,
+              Digest.Compute(key, "ypmljk", "yydm", y, "yh", u, "kl", p, "ypml", catalog,
+                             "MessageHeader.msgid", header.msgid, "MessageHeader.sendtime", header.sendtime)));
+        // a DataSet answer with the header
+        header = NewHeader(0);
+        service.MessageHeaderValue = header;
+        PrintDataSet("header.chryxxjk", service.chryxxjk(y, u, p, "45020000100001",
+              Digest.Compute(key, "chryxxjk", "yydm", y, "yh", u, "kl", p, "chzh", "45020000100001",
+                             "MessageHeader.msgid", header.msgid, "MessageHeader.sendtime", header.sendtime)));
+        service.MessageHeaderValue = null;
+        Print("header.none", SamePassword(null));
+    }
+#endif
 }
