@@ -32,7 +32,20 @@ ALGORITHM = "EdDSA"
 ROLE_ADMIN = "admin"  # the NCMS centre's administrators (the ncms command)
 ROLE_GATEWAY = "gateway"  # the SOAP gateway: may call Authenticate
 ROLE_INTERNAL = "internal"  # internal systems and service-to-service calls
-ROLES = frozenset({ROLE_ADMIN, ROLE_GATEWAY, ROLE_INTERNAL})
+ROLES = frozenset({ROLE_ADMIN, ROLE_GATEWAY, ROLE_INTERNAL})  # roles a service client may be given
+ROLE_CONSOLE = "console"  # the web console: signs the centre's staff in (built-in client only)
+
+# The NCMS centre's staff, who sign in to the web console as themselves. Their tokens
+# carry these roles (never a client role), act for the centre (no hospital), and every
+# service checks them itself: the console's pages are not the only gate.
+STAFF_ADMINISTRATOR = "administrator"  # hospitals, hospital users, service clients, staff accounts
+STAFF_CATALOG_CLERK = "catalog-clerk"  # mapping hospital items to the NCMS catalog
+STAFF_FUND_OFFICER = "fund-officer"  # settlements, refunds, members' years, policies
+STAFF_AUDITOR = "auditor"  # reads reconciliation, supervision, reports and the audit log; changes nothing
+STAFF_ROLES = (STAFF_ADMINISTRATOR, STAFF_CATALOG_CLERK, STAFF_FUND_OFFICER, STAFF_AUDITOR)
+STAFF_PREFIX = "staff:"
+# Roles a verified token may carry.
+TOKEN_ROLES = ROLES | {ROLE_CONSOLE} | frozenset(STAFF_ROLES)
 
 PERMISSION_LETTERS = "ABCDEFGHIJ"
 
@@ -40,6 +53,7 @@ PERMISSION_LETTERS = "ABCDEFGHIJ"
 ADMIN_CLIENT = "ncms-admin"  # the ncms command
 GATEWAY_CLIENT = "ncms-gateway"  # the SOAP services (the gateway, a hospital's own service)
 SETTLEMENT_CLIENT = "ncms-settlement"  # settlement, following the catalog's and enrolment's feeds
+CONSOLE_CLIENT = "ncms-console"  # the web console (signs staff in; then calls as each person)
 
 
 @dataclass(frozen=True)
@@ -58,6 +72,11 @@ class Principal:
     @property
     def is_hospital_user(self) -> bool:
         return bool(self.user)
+
+    @property
+    def is_staff(self) -> bool:
+        """A member of the centre's staff, signed in to the console as themselves."""
+        return self.subject.startswith(STAFF_PREFIX) and not self.hospital_code
 
     def has_role(self, *roles: str) -> bool:
         return not self.roles.isdisjoint(roles)
@@ -81,13 +100,13 @@ class Principal:
         """The hospital a call acts on: the principal's own, never another one (E1007).
 
         A principal bound to a hospital may only name its own (or none); an unbound
-        admin or internal client must name one.
+        admin or internal client, or a member of the centre's staff, must name one.
         """
         if self.hospital_code:
             if requested and requested != self.hospital_code:
                 raise ContractError("E1007", "不能访问其他医院的数据")
             return self.hospital_code
-        if not self.has_role(ROLE_ADMIN, ROLE_INTERNAL):
+        if not self.has_role(ROLE_ADMIN, ROLE_INTERNAL, *STAFF_ROLES):
             raise permission_denied(f"{self.subject} is not bound to a hospital")
         if not requested:
             raise ContractError("E1007", "未指定医院代码")
@@ -249,7 +268,7 @@ class TokenVerifier:
             hospital_level=int(claims.get("lvl", 0)),
             user=str(claims.get("usr", "")),
             permissions=letters(str(claims.get("perm", ""))),
-            roles=frozenset(r for r in claims.get("roles", []) if r in ROLES),
+            roles=frozenset(r for r in claims.get("roles", []) if r in TOKEN_ROLES),
             expires_at=float(claims["exp"]),
             call_id=str(claims.get("cid", "")),
         )

@@ -51,6 +51,8 @@ class Settings(BaseSettings):
     enrollment_address: str = "127.0.0.1:50053"
     settlement_address: str = "127.0.0.1:50054"
     gateway_address: str = "127.0.0.1:8080"
+    # The centre's web console (HTTP; behind TLS in production).
+    console_address: str = "127.0.0.1:8070"
     listen_address: str | None = None
 
     # One database per service; default: one SQLite file per service in data_dir.
@@ -116,6 +118,19 @@ class Settings(BaseSettings):
     # The NCMS side: how long a call to a hospital's own service may take.
     hospital_call_timeout_seconds: float = Field(10.0, gt=0)
 
+    # The web console (console/): the address people use (for links and redirects;
+    # default http://<console_address>/), whether its cookies are sent over TLS only
+    # (default: in production), proxies whose X-Forwarded-For/-Proto are believed, and
+    # its worker threads.
+    console_public_url: str | None = None
+    console_secure_cookies: bool | None = None
+    console_trusted_proxies: str = ""
+    console_threads: int = Field(8, ge=1)
+    # Staff sessions (identity): ended after this long without a request, and at the
+    # latest after max hours (then the person signs in again).
+    staff_session_idle_minutes: int = Field(30, ge=1)
+    staff_session_max_hours: int = Field(12, ge=1)
+
     # Secrets (see module docstring).
     master_key: SecretStr | None = None
     master_key_file: Path | None = None
@@ -128,6 +143,12 @@ class Settings(BaseSettings):
     # Settlement's own credentials, for following the catalog's and enrolment's feeds.
     settlement_client_secret: SecretStr | None = None
     settlement_client_secret_file: Path | None = None
+    # The web console's own credentials (it signs the centre's staff in), and the key of
+    # its CSRF tokens.
+    console_client_secret: SecretStr | None = None
+    console_client_secret_file: Path | None = None
+    console_secret_key: SecretStr | None = None
+    console_secret_key_file: Path | None = None
 
     @property
     def production(self) -> bool:

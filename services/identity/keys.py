@@ -60,6 +60,13 @@ class KeyVault:
         return self._open(blob, f"{hospital_code}\x00endpoint-password".encode(),
                           f"hospital {hospital_code}'s endpoint password")
 
+    # A staff member's TOTP secret: bound to the account and its purpose.
+    def encrypt_totp_secret(self, secret: str, staff_name: str) -> bytes:
+        return self._seal(secret, f"staff\x00{staff_name}\x00totp".encode())
+
+    def decrypt_totp_secret(self, blob: bytes, staff_name: str) -> str:
+        return self._open(blob, f"staff\x00{staff_name}\x00totp".encode(), f"staff {staff_name}'s TOTP secret")
+
     def _seal(self, plain: str, associated_data: bytes) -> bytes:
         nonce = os.urandom(12)
         return _FORMAT + self.fingerprint + nonce + self._aead.encrypt(nonce, plain.encode("utf-8"),

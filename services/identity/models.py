@@ -165,3 +165,66 @@ class AuditEvent(Base):
     error_code: Mapped[str] = mapped_column(String(8), default="")
     detail: Mapped[str] = mapped_column(String(500), default="")
     actor: Mapped[str] = mapped_column(String(120), default="")
+
+
+# --- the NCMS centre's staff (the web console) ---------------------------------------------
+
+class StaffMember(Base):
+    """A person of the NCMS centre who signs in to the web console as themselves."""
+
+    __tablename__ = "staff_members"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(64), unique=True)
+    display_name: Mapped[str] = mapped_column(String(50), default="")
+    # Comma-separated: administrator, catalog-clerk, fund-officer, auditor.
+    roles: Mapped[str] = mapped_column(String(100), default="")
+    password_hash: Mapped[str] = mapped_column(String(200))
+    must_change_password: Mapped[bool] = mapped_column(Boolean, default=True)
+    failed_attempts: Mapped[int] = mapped_column(Integer, default=0)
+    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    disabled_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    disabled_reason: Mapped[str] = mapped_column(String(200), default="")
+    # The TOTP secret, encrypted under the master key (keys.py); the one being enrolled;
+    # the last time step accepted (a code is never accepted twice).
+    totp_ciphertext: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
+    totp_pending_ciphertext: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
+    totp_last_step: Mapped[int] = mapped_column(BigInteger, default=0)
+    # Bumped by a password change or reset, a lock-out and disabling: sessions opened
+    # under an older version end.
+    credential_version: Mapped[int] = mapped_column(Integer, default=1)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_by: Mapped[str] = mapped_column(String(120), default="")
+    last_sign_in_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+
+class StaffPasswordHistory(Base):
+    """Earlier password hashes of a staff member (not one of the last five)."""
+
+    __tablename__ = "staff_password_history"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    staff_id: Mapped[int] = mapped_column(ForeignKey("staff_members.id"), index=True)
+    password_hash: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class StaffSession(Base):
+    """A console session: only the SHA-256 of its secret is kept."""
+
+    __tablename__ = "staff_sessions"
+    __table_args__ = (Index("ix_staff_sessions_staff", "staff_id", "ended_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    staff_id: Mapped[int] = mapped_column(ForeignKey("staff_members.id"))
+    secret_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    credential_version: Mapped[int] = mapped_column(Integer)
+    client_ip: Mapped[str] = mapped_column(String(64), default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+
+# The audit log searched by time (the console's audit page and dashboard).
+Index("ix_audit_events_time", AuditEvent.time)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ncms.identity.v1 import identity_pb2, identity_pb2_grpc
+from ncms.identity.v1 import identity_pb2, identity_pb2_grpc, staff_pb2, staff_pb2_grpc
 from runtime import service_main
 from runtime.auth import TokenSigner, TokenVerifier, signing_key_from_secret
 from runtime.grpc_server import RunningServer, ServiceBinding, create_server
@@ -14,6 +14,7 @@ from .api.clients import ClientServicer, ensure_builtin_clients
 from .api.hospital_users import HospitalUserServicer
 from .api.hospitals import HospitalServicer
 from .api.shared import Identity
+from .api.staff import CentreOverviewServicer, StaffServicer
 from .api.tokens import TokenServicer
 from .api.users import UserServicer
 from .audit import AuditLog
@@ -47,6 +48,11 @@ def bindings(identity: Identity) -> list[ServiceBinding]:
         ServiceBinding(_name("AuditService"), grpc.add_AuditServiceServicer_to_server, AuditServicer(identity)),
         ServiceBinding(TOKEN_SERVICE, grpc.add_TokenServiceServicer_to_server, TokenServicer(identity),
                        inline=frozenset({"GetTokenKeys"})),
+        # The centre's staff and the web console (staff.proto).
+        ServiceBinding(staff_pb2.DESCRIPTOR.services_by_name["StaffService"].full_name,
+                       staff_pb2_grpc.add_StaffServiceServicer_to_server, StaffServicer(identity)),
+        ServiceBinding(staff_pb2.DESCRIPTOR.services_by_name["CentreOverviewService"].full_name,
+                       staff_pb2_grpc.add_CentreOverviewServiceServicer_to_server, CentreOverviewServicer(identity)),
     ]
 
 

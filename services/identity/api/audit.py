@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from ncms.identity.v1 import identity_pb2, identity_pb2_grpc
+from runtime.auth import ROLE_ADMIN, STAFF_ADMINISTRATOR, STAFF_AUDITOR, current_principal
 from runtime.timestamps import timestamp
 
 from .. import repository
-from .shared import Identity, admin
+from .shared import Identity
 
 
 class AuditServicer(identity_pb2_grpc.AuditServiceServicer):
@@ -14,7 +15,7 @@ class AuditServicer(identity_pb2_grpc.AuditServiceServicer):
         self.identity = identity
 
     def ListAuditEvents(self, request, context):
-        admin()
+        current_principal().require_role(ROLE_ADMIN, STAFF_ADMINISTRATOR, STAFF_AUDITOR)
         limit = min(request.page_size or 100, 1000)
         with self.identity.db.read() as connection:
             events = repository.audit_events(connection, hospital_code=request.hospital_code, user=request.user,

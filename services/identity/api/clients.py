@@ -10,6 +10,7 @@ are neither rotated nor revoked here.
 from __future__ import annotations
 
 import hashlib
+import logging
 import re
 import secrets
 
@@ -18,8 +19,10 @@ from sqlalchemy import Row
 from ncms.identity.v1 import identity_pb2, identity_pb2_grpc
 from runtime.auth import (
     ADMIN_CLIENT,
+    CONSOLE_CLIENT,
     GATEWAY_CLIENT,
     ROLE_ADMIN,
+    ROLE_CONSOLE,
     ROLE_GATEWAY,
     ROLE_INTERNAL,
     ROLES,
@@ -27,12 +30,15 @@ from runtime.auth import (
 )
 from runtime.clock import utcnow
 from runtime.errors import already_exists, failed_precondition, invalid_argument, not_found
+from runtime.settings import ConfigurationError
 from runtime.timestamps import timestamp
 
 from .. import repository
 from .shared import Identity, admin, hospital, parse_letters
 
 CLIENT_NAME = re.compile(r"^[a-z0-9][a-z0-9._-]{0,63}$")
+log = logging.getLogger(__name__)
+
 # Stored instead of a hash when a client is revoked: no secret's SHA-256 is ever this.
 REVOKED = "revoked"
 
@@ -127,6 +133,11 @@ def ensure_builtin_clients(identity: Identity) -> None:
     builtin = {ADMIN_CLIENT: (ROLE_ADMIN, identity.settings.secret("admin_client_secret")),
                GATEWAY_CLIENT: (ROLE_GATEWAY, identity.settings.secret("gateway_client_secret")),
                SETTLEMENT_CLIENT: (ROLE_INTERNAL, identity.settings.secret("settlement_client_secret"))}
+    # The web console's client: a deployment without the console need not configure it.
+    try:
+        builtin[CONSOLE_CLIENT] = (ROLE_CONSOLE, identity.settings.secret("console_client_secret"))
+    except ConfigurationError:
+        log.warning("NCMS_CONSOLE_CLIENT_SECRET is not set: the web console cannot sign anyone in")
     with identity.changing() as connection:
         for name, (role, client_secret) in builtin.items():
             client = repository.client_by_name(connection, name)

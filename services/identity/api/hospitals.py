@@ -15,7 +15,7 @@ from urllib.parse import urlparse
 
 from legacy import digest
 from ncms.identity.v1 import identity_pb2, identity_pb2_grpc
-from runtime.auth import ROLE_ADMIN, ROLE_GATEWAY, ROLE_INTERNAL, current_principal
+from runtime.auth import ROLE_ADMIN, ROLE_GATEWAY, ROLE_INTERNAL, STAFF_ROLES, current_principal
 from runtime.clock import utcnow
 from runtime.errors import already_exists, failed_precondition, invalid_argument
 
@@ -138,7 +138,7 @@ class HospitalServicer(identity_pb2_grpc.HospitalServiceServicer):
 
     def ListHospitals(self, request, context):
         principal = current_principal()
-        principal.require_role(ROLE_ADMIN, ROLE_INTERNAL, ROLE_GATEWAY)
+        principal.require_role(ROLE_ADMIN, ROLE_INTERNAL, ROLE_GATEWAY, *STAFF_ROLES)  # staff: the console
         with self.identity.db.read() as connection:
             found = [hospital_message(h) for h in repository.hospitals(connection)
                      if not principal.hospital_code or h.code == principal.hospital_code]

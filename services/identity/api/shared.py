@@ -17,6 +17,7 @@ from ncms.identity.v1 import identity_pb2
 from runtime.auth import (
     PERMISSION_LETTERS,
     ROLE_ADMIN,
+    STAFF_ADMINISTRATOR,
     Principal,
     current_principal,
     format_letters,
@@ -127,8 +128,10 @@ class Identity:
 
 
 def admin() -> Principal:
+    """The NCMS centre's administration: the ncms command, or a staff administrator
+    signed in to the console."""
     principal = current_principal()
-    principal.require_role(ROLE_ADMIN)
+    principal.require_role(ROLE_ADMIN, STAFF_ADMINISTRATOR)
     return principal
 
 
