@@ -17,8 +17,9 @@ from runtime import clock
 # --- value parsers: text (already trimmed) -> value, or ValueError with the reason ------
 
 # ASCII digits only (str.isdigit and \d accept "１" and "١"); at most 14 before the point.
-_DECIMAL = re.compile(r"^[+-]?([0-9]{1,14})(?:\.([0-9]+))?$")
-_INT = re.compile(r"^[+-]?[0-9]{1,9}$")
+# Matched whole (fullmatch: "$" would also match before a final line feed).
+_DECIMAL = re.compile(r"[+-]?([0-9]{1,14})(?:\.([0-9]+))?")
+_INT = re.compile(r"[+-]?[0-9]{1,9}")
 BEIJING = clock.BEIJING
 # Times outside these years are typing errors, and near the ends of the calendar a
 # time cannot even be moved to another zone.
@@ -29,9 +30,9 @@ def _decimal(places: int, *, negative: bool) -> Callable[[str], str]:
     """The text of a decimal, checked (digits, places, sign) but passed on as written:
     the service that owns the value parses it once."""
     def parse(text: str) -> str:
-        match = _DECIMAL.match(text)
+        match = _DECIMAL.fullmatch(text)
         if not match:
-            if re.match(r"^[+-]?[0-9]{15,}", text):
+            if re.match(r"[+-]?[0-9]{15,}", text):
                 raise ValueError("数值过大")
             raise ValueError("须为十进制数(不含指数和千分位)")
         fraction = match.group(2) or ""
@@ -45,8 +46,8 @@ def _decimal(places: int, *, negative: bool) -> Callable[[str], str]:
 
 
 def _int(text: str) -> int:
-    if not _INT.match(text):
-        raise ValueError("须为整数")
+    if not _INT.fullmatch(text):
+        raise ValueError("数值过大" if re.fullmatch(r"[+-]?[0-9]{10,}", text) else "须为整数")
     return int(text)
 
 
