@@ -286,3 +286,17 @@ def require_centre_system() -> Principal:
     if principal.hospital_code or not principal.has_role(ROLE_ADMIN, ROLE_INTERNAL):
         raise permission_denied(f"{principal.subject} does not act for the NCMS centre")
     return principal
+
+
+def require_centre(*staff_roles: str) -> Principal:
+    """The caller acts for the NCMS centre: an administrator client, an internal client
+    not bound to a hospital, or a member of the centre's staff holding one of
+    ``staff_roles`` (none given: no staff member)."""
+    principal = current_principal()
+    if principal.is_staff:
+        if not staff_roles or not principal.has_role(*staff_roles):
+            raise permission_denied(f"{principal.subject} lacks the role {' or '.join(staff_roles) or '(none)'}")
+        return principal
+    if principal.hospital_code or not principal.has_role(ROLE_ADMIN, ROLE_INTERNAL):
+        raise permission_denied(f"{principal.subject} does not act for the NCMS centre")
+    return principal

@@ -116,6 +116,8 @@ class HospitalItemEvent(Base):
     ncms_code: Mapped[str | None] = mapped_column(String(50), nullable=True)
     mapping_source: Mapped[str] = mapped_column(String(16), default="none")
     actor: Mapped[str] = mapped_column(String(120), default="")
+    # Why an operator mapped the item by hand (MapItem's reason).
+    reason: Mapped[str] = mapped_column(String(200), default="", server_default="")
 
 
 # The change feed (runtime.change_feed): what a bill depends on, for settlement's copy.

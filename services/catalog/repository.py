@@ -91,7 +91,9 @@ def search_ncms(connection: Connection, kind: str | None, query: str, limit: int
         condition.append(NCMS_ITEMS.c.kind == kind)
     if query:
         pattern = "%" + query.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-        condition.append(or_(NCMS_ITEMS.c.code == query, NCMS_ITEMS.c.name.like(pattern, escape="\\")))
+        condition.append(or_(NCMS_ITEMS.c.code == query, NCMS_ITEMS.c.name.like(pattern, escape="\\"),
+                             NCMS_ITEMS.c.specification.like(pattern, escape="\\"),
+                             NCMS_ITEMS.c.approval_number.like(pattern, escape="\\")))
     return connection.execute(select(NCMS_ITEMS).where(*condition).order_by(NCMS_ITEMS.c.code).limit(limit)).all()
 
 
@@ -221,3 +223,35 @@ def resolve(connection: Connection, hospital_code: str, kind: str, codes: Sequen
                 ncms_name=row.name, charge_class=row.charge_class, self_pay_ratio=row.self_pay_ratio,
                 price_limit=row.price_limit)
     return found
+
+
+# --- the mapping work queue (the centre's web console) ---------------------------------------
+
+_QUEUE_ORDER = {"updated": (HOSPITAL_ITEMS.c.updated_at,), "hospital": (HOSPITAL_ITEMS.c.hospital_code,),
+                "code": (HOSPITAL_ITEMS.c.code,), "name": (HOSPITAL_ITEMS.c.name,)}
+QUEUE_ORDERS = frozenset(_QUEUE_ORDER)
+
+
+def mapping_queue(connection: Connection, *, hospital_code: str, kind: str | None, query: str,
+                  changed_only: bool, order_by: str, descending: bool, offset: int,
+                  limit: int) -> tuple[list[tuple[Row, bool]], int]:
+    """Unmapped items (not deleted) across hospitals, each with whether it was changed
+    since first uploaded; and how many there are in all."""
+    changed = (select(ITEM_EVENTS.c.id).where(ITEM_EVENTS.c.hospital_item_id == HOSPITAL_ITEMS.c.id,
+                                              ITEM_EVENTS.c.event == "modify").exists())
+    condition = [HOSPITAL_ITEMS.c.mapping_source == NONE, HOSPITAL_ITEMS.c.deleted.is_(False)]
+    if hospital_code:
+        condition.append(HOSPITAL_ITEMS.c.hospital_code == hospital_code)
+    if kind:
+        condition.append(HOSPITAL_ITEMS.c.kind == kind)
+    if query:
+        pattern = "%" + query.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        condition.append(or_(*(column.like(pattern, escape="\\") for column in (
+            HOSPITAL_ITEMS.c.code, HOSPITAL_ITEMS.c.name, HOSPITAL_ITEMS.c.generic_name))))
+    if changed_only:
+        condition.append(changed)
+    columns = [column.desc() if descending else column for column in _QUEUE_ORDER[order_by]]
+    rows = connection.execute(select(HOSPITAL_ITEMS, changed.label("changed")).where(*condition)
+                              .order_by(*columns, HOSPITAL_ITEMS.c.id).offset(offset).limit(limit)).all()
+    total = connection.execute(select(func.count()).select_from(HOSPITAL_ITEMS).where(*condition)).scalar_one()
+    return [(row, bool(row.changed)) for row in rows], total

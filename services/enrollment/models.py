@@ -53,3 +53,6 @@ class Enrollment(Base):
 
 # The change feed (runtime.change_feed): who a member is and their years, for settlement's copy.
 FEED_CHANGES, FEED_SEQUENCES = outbox_tables(Base.metadata)
+
+# Finding a member by ID number (the centre's web console).
+Index("ix_members_id_number", Member.id_number)

@@ -48,6 +48,22 @@ def member_years(connection: Connection, member_id: str) -> Sequence[Row]:
                               .order_by(ENROLLMENTS.c.year)).all()
 
 
+def search_members(connection: Connection, *, id_number: str, card: str, member_id: str, name: str,
+                   limit: int) -> Sequence[Row]:
+    """Members matching every given value (the name in part), by member id."""
+    condition = []
+    if id_number:
+        condition.append(MEMBERS.c.id_number == id_number)
+    if card:
+        condition.append(MEMBERS.c.card == card)
+    if member_id:
+        condition.append(MEMBERS.c.member_id == member_id)
+    if name:
+        pattern = "%" + name.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        condition.append(MEMBERS.c.name.like(pattern, escape="\\"))
+    return connection.execute(select(MEMBERS).where(*condition).order_by(MEMBERS.c.member_id).limit(limit)).all()
+
+
 def enrollment_check(connection: Connection, member_id: str, year: int) -> Row | None:
     """The member's card and name and its enrolment that year (None: no such member)."""
     return connection.execute(_CHECK, {"member_id": member_id, "year": year}).first()

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import Connection, Row, and_, bindparam, insert, or_, select, text, update
+from sqlalchemy import Connection, Row, and_, bindparam, func, insert, or_, select, text, update
 
 from runtime.db import insert_ignoring_conflicts
 
@@ -272,3 +272,67 @@ def reconciliations(connection: Connection, hospital: str, day: date, limit: int
     return connection.execute(select(RECONCILIATIONS).where(
         RECONCILIATIONS.c.hospital_code == hospital, RECONCILIATIONS.c.day == day).order_by(
         RECONCILIATIONS.c.reconciled_at.desc(), RECONCILIATIONS.c.id.desc()).limit(limit)).all()
+
+
+# --- the centre's web console: searching ---------------------------------------------------------
+
+_SETTLEMENT_ORDER = {"settle_time": SETTLEMENTS.c.settled_at, "hospital": SETTLEMENTS.c.hospital_code,
+                     "number": SETTLEMENTS.c.number, "name": SETTLEMENTS.c.name, "total": SETTLEMENTS.c.total,
+                     "compensation": SETTLEMENTS.c.compensation}
+SETTLEMENT_ORDERS = frozenset(_SETTLEMENT_ORDER)
+
+
+def search_settlements(connection: Connection, *, hospital: str, since: datetime | None, until: datetime | None,
+                       member_ids: Sequence[str], card: str, number: str, state: str, kind: str | None,
+                       order_by: str, descending: bool, offset: int,
+                       limit: int) -> tuple[Sequence[Row], int, Decimal, Decimal]:
+    """A page of settlements matching every given filter, how many match in all, and
+    the sums of their zfy and bcje."""
+    condition = []
+    if hospital:
+        condition.append(SETTLEMENTS.c.hospital_code == hospital)
+    if since is not None:
+        condition.append(SETTLEMENTS.c.settled_at >= since)
+    if until is not None:
+        condition.append(SETTLEMENTS.c.settled_at < until)
+    if member_ids:
+        condition.append(SETTLEMENTS.c.member_id.in_(list(member_ids)))
+    if card:
+        condition.append(SETTLEMENTS.c.card == card)
+    if number:
+        condition.append(or_(SETTLEMENTS.c.number == number, SETTLEMENTS.c.settlement_number == number))
+    if state == "in_force":
+        condition.append(SETTLEMENTS.c.refunded_at.is_(None))
+    elif state == "refunded":
+        condition.append(SETTLEMENTS.c.refunded_at.is_not(None))
+    if kind:
+        condition.append(SETTLEMENTS.c.kind == kind)
+    column = _SETTLEMENT_ORDER[order_by]
+    rows = connection.execute(select(SETTLEMENTS).where(*condition).order_by(
+        column.desc() if descending else column, SETTLEMENTS.c.id.desc() if descending else SETTLEMENTS.c.id)
+        .offset(offset).limit(limit)).all()
+    count, total, compensation = connection.execute(select(
+        func.count(), func.coalesce(func.sum(SETTLEMENTS.c.total), 0),
+        func.coalesce(func.sum(SETTLEMENTS.c.compensation), 0)).where(*condition)).one()
+    return rows, count, Decimal(str(total)).quantize(ZERO), Decimal(str(compensation)).quantize(ZERO)
+
+
+def latest_reconciliations(connection: Connection, *, hospital: str, first: date | None, last: date | None,
+                           differences_only: bool, offset: int, limit: int) -> tuple[Sequence[Row], int]:
+    """The latest reconciliation of each hospital and day, newest day first."""
+    condition = []
+    if hospital:
+        condition.append(RECONCILIATIONS.c.hospital_code == hospital)
+    if first is not None:
+        condition.append(RECONCILIATIONS.c.day >= first)
+    if last is not None:
+        condition.append(RECONCILIATIONS.c.day <= last)
+    latest = (select(func.max(RECONCILIATIONS.c.id).label("id")).where(*condition)
+              .group_by(RECONCILIATIONS.c.hospital_code, RECONCILIATIONS.c.day).subquery())
+    query = select(RECONCILIATIONS).join(latest, latest.c.id == RECONCILIATIONS.c.id)
+    if differences_only:
+        query = query.where(RECONCILIATIONS.c.agreed.is_(False))
+    rows = connection.execute(query.order_by(RECONCILIATIONS.c.day.desc(), RECONCILIATIONS.c.hospital_code)
+                              .offset(offset).limit(limit)).all()
+    total = connection.execute(select(func.count()).select_from(query.subquery())).scalar_one()
+    return rows, total

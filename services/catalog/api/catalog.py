@@ -17,7 +17,13 @@ from decimal import Decimal
 from sqlalchemy import Connection, Row
 
 from ncms.catalog.v1 import catalog_pb2, catalog_pb2_grpc
-from runtime.auth import ROLE_ADMIN, ROLE_INTERNAL, current_principal
+from runtime.auth import (
+    ROLE_ADMIN,
+    ROLE_INTERNAL,
+    STAFF_CATALOG_CLERK,
+    STAFF_ROLES,
+    current_principal,
+)
 from runtime.change_feed import ChangeFeed, PageToken
 from runtime.clock import utcnow
 from runtime.db import Database
@@ -340,7 +346,7 @@ class CatalogServicer(catalog_pb2_grpc.CatalogServiceServicer):
             repository.add_item_events(connection, events)
 
     def SearchNcmsItems(self, request, context):
-        current_principal().require_role(ROLE_ADMIN, ROLE_INTERNAL)
+        current_principal().require_role(ROLE_ADMIN, ROLE_INTERNAL, *STAFF_ROLES)
         kind = KINDS.get(request.kind)
         limit = min(request.page_size or 50, 500)
         with self.db.read() as connection:
@@ -363,7 +369,7 @@ class CatalogServicer(catalog_pb2_grpc.CatalogServiceServicer):
 
     def ListUnmappedItems(self, request, context):
         principal = current_principal()
-        principal.require_role(ROLE_ADMIN, ROLE_INTERNAL)
+        principal.require_role(ROLE_ADMIN, ROLE_INTERNAL, *STAFF_ROLES)
         hospital = principal.hospital_for(request.hospital_code.strip())
         kind = KINDS.get(request.kind)
         limit = min(request.page_size or 100, 1000)
@@ -380,10 +386,13 @@ class CatalogServicer(catalog_pb2_grpc.CatalogServiceServicer):
 
     def MapItem(self, request, context):
         principal = current_principal()
-        principal.require_role(ROLE_ADMIN)
+        principal.require_role(ROLE_ADMIN, STAFF_CATALOG_CLERK)
         kind = kind_of(request.kind)
         hospital = principal.hospital_for(request.hospital_code.strip())
         ncms_code = request.ncms_code.strip()
+        reason = " ".join(request.reason.split())
+        if len(reason) > 200:
+            raise invalid_argument("reason", "at most 200 characters")
         with self.db.write() as connection:
             item = repository.hospital_item(connection, hospital, kind, request.code.strip())
             if item is None or item.deleted:
@@ -394,7 +403,7 @@ class CatalogServicer(catalog_pb2_grpc.CatalogServiceServicer):
             repository.update_hospital_items(connection, [{
                 "item_id": item.id, "ncms_code": ncms_code, "mapping_source": mapping.MANUAL, "updated_at": now}])
             repository.add_item_events(connection, [_event(item.id, "map", _values(item) | {
-                "ncms_code": ncms_code, "mapping_source": mapping.MANUAL}, now, principal.subject)])
+                "ncms_code": ncms_code, "mapping_source": mapping.MANUAL}, now, principal.subject) | {"reason": reason}])
             sequence = self.feed.append(connection, [entry(hospital_state(
                 hospital, kind, item.code, deleted=False, ncms_code=ncms_code, mapping_source=mapping.MANUAL))])
             item = repository.hospital_item(connection, hospital, kind, item.code)
@@ -403,6 +412,8 @@ class CatalogServicer(catalog_pb2_grpc.CatalogServiceServicer):
 
     def GetHospitalItem(self, request, context):
         principal = current_principal()
+        if principal.is_staff:
+            principal.require_role(*STAFF_ROLES)
         kind = kind_of(request.kind)
         hospital = principal.hospital_for(request.hospital_code.strip())
         with self.db.read() as connection:
@@ -415,8 +426,29 @@ class CatalogServicer(catalog_pb2_grpc.CatalogServiceServicer):
             approval_number=e.approval_number, price=text(e.price), proposed_ncms_code=e.proposed_ncms_code,
             ncms_code=e.ncms_code or "",
             mapping_source=SOURCE_ENUMS.get(e.mapping_source, catalog_pb2.MAPPING_SOURCE_NONE),
-            actor=e.actor) for e in events]
+            actor=e.actor, reason=e.reason) for e in events]
         return catalog_pb2.GetHospitalItemResponse(item=hospital_message(item), history=history)
+
+    def ListMappingQueue(self, request, context):
+        principal = current_principal()
+        principal.require_role(ROLE_ADMIN, ROLE_INTERNAL, *STAFF_ROLES)
+        hospital = principal.hospital_for(request.hospital_code.strip()) if (
+            request.hospital_code.strip() or principal.hospital_code) else ""
+        order_by = request.order_by.strip() or "updated"
+        descending = order_by.startswith("-")
+        if order_by.lstrip("-") not in repository.QUEUE_ORDERS:
+            raise invalid_argument("order_by", f"one of {', '.join(sorted(repository.QUEUE_ORDERS))}, "
+                                               "with '-' before it for descending")
+        limit = min(request.page_size or 50, 500)
+        page = max(request.page, 1)
+        with self.db.read() as connection:
+            found, total = repository.mapping_queue(
+                connection, hospital_code=hospital, kind=KINDS.get(request.kind), query=request.query.strip()[:100],
+                changed_only=request.changed_only, order_by=order_by.lstrip("-"), descending=descending,
+                offset=(page - 1) * limit, limit=limit)
+        return catalog_pb2.ListMappingQueueResponse(
+            items=[catalog_pb2.QueuedItem(item=hospital_message(row), changed=changed) for row, changed in found],
+            total_count=total)
 
 
 def _values(item: Row) -> dict:

@@ -10,7 +10,15 @@ from collections.abc import Iterable, Iterator
 from sqlalchemy import text
 
 from ncms.enrollment.v1 import enrollment_pb2, enrollment_pb2_grpc
-from runtime.auth import ROLE_ADMIN, ROLE_INTERNAL, Principal, current_principal
+from runtime.auth import (
+    ROLE_ADMIN,
+    ROLE_INTERNAL,
+    STAFF_AUDITOR,
+    STAFF_FUND_OFFICER,
+    Principal,
+    current_principal,
+    require_centre,
+)
 from runtime.change_feed import ChangeFeed
 from runtime.clock import beijing_year, utcnow
 from runtime.db import Database
@@ -25,11 +33,19 @@ MAX_SKIPPED_LISTED = 1000
 ANALYZE_AFTER_CHANGED_ROWS = 10_000
 
 
+# Who at the centre reads members (beside admin and internal clients); fund officers
+# see ID numbers in full (they find people by them), auditors masked.
+MEMBER_READERS = (STAFF_FUND_OFFICER, STAFF_AUDITOR)
+
+
 def may_see_id_numbers(principal: Principal) -> bool:
-    return "E" in principal.permissions or principal.has_role(ROLE_ADMIN)
+    return "E" in principal.permissions or principal.has_role(ROLE_ADMIN, STAFF_FUND_OFFICER)
 
 
 def _require_reader(principal: Principal, letters: str) -> None:
+    if principal.is_staff:
+        require_centre(*MEMBER_READERS)
+        return
     if principal.has_role(ROLE_ADMIN, ROLE_INTERNAL) and not principal.hospital_code:
         return
     if not any(letter in principal.permissions for letter in letters):
@@ -95,6 +111,24 @@ class EnrollmentServicer(enrollment_pb2_grpc.EnrollmentServiceServicer):
         return enrollment_pb2.CheckEnrollmentResponse(
             enrolled=row.status == "1", enrollment=enrollment_message(request.year, row.status, row.category),
             card=row.card, name=row.name)
+
+    def SearchMembers(self, request, context):
+        principal = require_centre(*MEMBER_READERS)
+        wanted = {"id_number": request.id_number.strip().upper(), "card": request.card.strip(),
+                  "member_id": request.member_id.strip(), "name": " ".join(request.name.split())[:50]}
+        if not any(wanted.values()):
+            raise invalid_argument("id_number", "give an ID number, a card, a member id or a name")
+        if wanted["id_number"] and not records.valid_id_number(wanted["id_number"]):
+            raise ContractError("E2001", "id_number: 不是有效的身份证号 (位数或校验位不符)",
+                                [FieldViolation("id_number", "不是有效的身份证号")])
+        limit = min(request.page_size or 50, 200)
+        with self.db.read() as connection:
+            found = repository.search_members(connection, limit=limit, **wanted)
+        full = may_see_id_numbers(principal)
+        return enrollment_pb2.SearchMembersResponse(members=[enrollment_pb2.Member(
+            member_id=row.member_id, card=row.card, name=row.name, sex=row.sex, birth_date=row.birth_date,
+            relation=row.relation, id_number=row.id_number if full else records.mask_id_number(row.id_number))
+            for row in found])
 
     # --- import --------------------------------------------------------------------------
 

@@ -24,7 +24,13 @@ from google.type import date_pb2
 from sqlalchemy import Row
 
 from ncms.settlement.v1 import settlement_pb2, settlement_pb2_grpc
-from runtime.auth import ROLE_ADMIN, ROLE_INTERNAL, current_principal
+from runtime.auth import (
+    ROLE_ADMIN,
+    ROLE_INTERNAL,
+    STAFF_AUDITOR,
+    STAFF_FUND_OFFICER,
+    current_principal,
+)
 from runtime.clock import beijing_now
 from runtime.db import Database
 from runtime.errors import DomainError, FieldViolation, Status, invalid_argument, not_found
@@ -163,7 +169,7 @@ class PolicyServicer(settlement_pb2_grpc.PolicyServiceServicer):
                                                    unchanged=unchanged)
 
     def ListPolicies(self, request, context):
-        current_principal().require_role(ROLE_ADMIN, ROLE_INTERNAL)
+        current_principal().require_role(ROLE_ADMIN, ROLE_INTERNAL, STAFF_FUND_OFFICER, STAFF_AUDITOR)
         day = today()
         with self.db.read() as connection:
             rows = repository.imported_policies(connection, request.year)
@@ -173,7 +179,7 @@ class PolicyServicer(settlement_pb2_grpc.PolicyServiceServicer):
             self._message(row, day, in_force=row.id in in_force[row.year]) for row in rows])
 
     def GetPolicy(self, request, context):
-        current_principal().require_role(ROLE_ADMIN, ROLE_INTERNAL)
+        current_principal().require_role(ROLE_ADMIN, ROLE_INTERNAL, STAFF_FUND_OFFICER, STAFF_AUDITOR)
         day = today()
         with self.db.read() as connection:
             if request.id:

@@ -4,7 +4,7 @@ and waiting until a copy has taken in a change."""
 from __future__ import annotations
 
 from ncms.settlement.v1 import settlement_pb2, settlement_pb2_grpc
-from runtime.auth import current_principal, require_centre_system
+from runtime.auth import STAFF_ROLES, current_principal, require_centre
 from runtime.clock import utcnow
 from runtime.errors import invalid_argument
 from runtime.projection import Follower
@@ -20,7 +20,7 @@ class ProjectionServicer(settlement_pb2_grpc.ProjectionServiceServicer):
         self.followers = followers
 
     def ListProjections(self, request, context):
-        require_centre_system()
+        require_centre(*STAFF_ROLES)  # every member of the staff: the console's dashboard
         projections = []
         for name, follower in self.followers.items():
             with follower.db.read() as connection:

@@ -10,7 +10,7 @@ from google.type import date_pb2
 from sqlalchemy import Row
 
 from ncms.settlement.v1 import settlement_pb2, settlement_pb2_grpc
-from runtime.auth import current_principal
+from runtime.auth import STAFF_AUDITOR, STAFF_FUND_OFFICER, current_principal, require_centre
 from runtime.clock import BEIJING
 from runtime.db import Database
 from runtime.timestamps import timestamp
@@ -59,7 +59,10 @@ class ReconciliationServicer(settlement_pb2_grpc.ReconciliationServiceServicer):
     def GetDaySummary(self, request, context):
         principal = current_principal()
         hospital = principal.hospital_for(request.hospital_code.strip())
-        principal.require_letter("FI")
+        if principal.is_staff:
+            require_centre(*RECONCILIATION_READERS)
+        else:
+            principal.require_letter("FI")
         day = calendar_day(request.date, "date")
         start, end = day_bounds(day)
         with self.db.read() as connection:
@@ -78,6 +81,27 @@ class ReconciliationServicer(settlement_pb2_grpc.ReconciliationServiceServicer):
                        lines.items(), key=lambda item: (item[0][0] != "outpatient", item[0][1] != "settlement"))],
             net_compensation=money(reconciliation.net_compensation(entries)),
             entries=[_entry_message(entry) for entry in entries], reconciliations=history)
+
+
+    def ListReconciliations(self, request, context):
+        principal = require_centre(*RECONCILIATION_READERS)
+        hospital = principal.hospital_for(request.hospital_code.strip()) if request.hospital_code.strip() else ""
+        first = calendar_day(request.first_day, "first_day") if request.HasField("first_day") else None
+        last = calendar_day(request.last_day, "last_day") if request.HasField("last_day") else None
+        if first and last and last < first:
+            raise bills.bad("last_day", "早于 first_day")
+        limit = min(request.page_size or 50, 500)
+        page = max(request.page, 1)
+        with self.db.read() as connection:
+            rows, total = repository.latest_reconciliations(
+                connection, hospital=hospital, first=first, last=last, differences_only=request.differences_only,
+                offset=(page - 1) * limit, limit=limit)
+        return settlement_pb2.ListReconciliationsResponse(
+            reconciliations=[_reconciliation_message(row) for row in rows], total_count=total)
+
+
+# Who at the centre reads reconciliations (beside admin and internal clients).
+RECONCILIATION_READERS = (STAFF_FUND_OFFICER, STAFF_AUDITOR)
 
 
 def calendar_day(value: date_pb2.Date, field: str) -> date:

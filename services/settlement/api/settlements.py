@@ -27,7 +27,15 @@ from sqlalchemy import Connection
 
 from ncms.settlement.v1 import settlement_pb2, settlement_pb2_grpc
 from runtime import metrics
-from runtime.auth import ROLE_ADMIN, ROLE_INTERNAL, Principal, current_principal
+from runtime.auth import (
+    ROLE_ADMIN,
+    ROLE_INTERNAL,
+    STAFF_AUDITOR,
+    STAFF_FUND_OFFICER,
+    Principal,
+    current_principal,
+    require_centre,
+)
 from runtime.clock import BEIJING, beijing_year, utcnow
 from runtime.db import Database
 from runtime.errors import ContractError, invalid_argument
@@ -48,6 +56,7 @@ from .shared import (
     moment,
     record_message,
     result_message,
+    summary_message,
 )
 
 PREFIX = {OUTPATIENT: "MZ", INPATIENT: "ZY"}
@@ -308,7 +317,11 @@ class SettlementServicer(settlement_pb2_grpc.SettlementServiceServicer):
         return settlement_pb2.RefundInpatientResponse(**self._refund(INPATIENT, "J", request))
 
     def _refund(self, kind: str, letter: str, request) -> dict:
-        principal, hospital, _ = caller(letter, request.hospital_code, self.hospital_level)
+        if current_principal().is_staff:  # the centre's fund officers refund from the console
+            principal = require_centre(STAFF_FUND_OFFICER)
+            hospital = principal.hospital_for(request.hospital_code.strip())
+        else:
+            principal, hospital, _ = caller(letter, request.hospital_code, self.hospital_level)
         number = bills.required(request.number, "number")
         with self.db.write() as connection:
             settlement = repository.settlement_in_force(connection, hospital, kind, number, for_update=True)
@@ -340,7 +353,10 @@ class SettlementServicer(settlement_pb2_grpc.SettlementServiceServicer):
                 if found is None or found.settlement.hospital_code != hospital:
                     raise ContractError("E4002", request.settlement_number)
                 kind, number = found.settlement.kind, found.settlement.number
-            principal.require_letter("F" if kind == OUTPATIENT else "I")
+            if principal.is_staff:
+                require_centre(*SETTLEMENT_READERS)
+            else:
+                principal.require_letter("F" if kind == OUTPATIENT else "I")
             history = repository.settlements_of(connection, hospital, kind, number)
         if not history:
             raise ContractError("E4002", request.number or request.settlement_number)
@@ -351,14 +367,16 @@ class SettlementServicer(settlement_pb2_grpc.SettlementServiceServicer):
             refunded=[full_record(record) for record in history if record is not current])
 
     def ListMemberSettlements(self, request, context):
-        current_principal().require_role(ROLE_ADMIN, ROLE_INTERNAL)
+        current_principal().require_role(ROLE_ADMIN, ROLE_INTERNAL, *SETTLEMENT_READERS)
         with self.db.read() as connection:
             found = repository.member_settlements(connection, request.member_id.strip(), request.year)
         return settlement_pb2.ListMemberSettlementsResponse(settlements=[full_record(record) for record in found])
 
     def GetYearTotals(self, request, context):
         principal = current_principal()
-        if not (principal.has_role(ROLE_ADMIN, ROLE_INTERNAL) and not principal.hospital_code):
+        if principal.is_staff:
+            require_centre(*SETTLEMENT_READERS)
+        elif not (principal.has_role(ROLE_ADMIN, ROLE_INTERNAL) and not principal.hospital_code):
             principal.require_letter("E")
         if not request.year:
             raise invalid_argument("year", "the year")
@@ -369,6 +387,36 @@ class SettlementServicer(settlement_pb2_grpc.SettlementServiceServicer):
             settlement_pb2.YearTotals(member_id=member_id, outpatient=money(found.outpatient),
                                       inpatient=money(found.inpatient))
             for member_id in request.member_ids for found in [totals.get(member_id, zero)]])
+
+
+    def SearchSettlements(self, request, context):
+        principal = require_centre(*SETTLEMENT_READERS)
+        hospital = principal.hospital_for(request.hospital_code.strip()) if request.hospital_code.strip() else ""
+        order_by = request.order_by.strip() or "-settle_time"
+        if order_by.lstrip("-") not in repository.SETTLEMENT_ORDERS:
+            raise invalid_argument("order_by", f"one of {', '.join(sorted(repository.SETTLEMENT_ORDERS))}, "
+                                               "with '-' before it for descending")
+        since = moment(request.since, "since", required=False)
+        until = moment(request.until, "until", required=False)
+        if since and until and until <= since:
+            raise invalid_argument("until", "must be later than since")
+        limit = min(request.page_size or 50, 500)
+        page = max(request.page, 1)
+        with self.db.read() as connection:
+            rows, count, total, compensation = repository.search_settlements(
+                connection, hospital=hospital, since=since, until=until,
+                member_ids=[m.strip() for m in request.member_ids if m.strip()], card=request.card.strip(),
+                number=request.number.strip(), state=_STATES.get(request.state, ""), kind=KINDS.get(request.kind),
+                order_by=order_by.lstrip("-"), descending=order_by.startswith("-"), offset=(page - 1) * limit,
+                limit=limit)
+        return settlement_pb2.SearchSettlementsResponse(
+            settlements=[summary_message(row) for row in rows], total_count=count, total=money(total),
+            compensation=money(compensation))
+
+
+# Who at the centre reads settlements (beside admin and internal clients).
+SETTLEMENT_READERS = (STAFF_FUND_OFFICER, STAFF_AUDITOR)
+_STATES = {settlement_pb2.SETTLEMENT_STATE_IN_FORCE: "in_force", settlement_pb2.SETTLEMENT_STATE_REFUNDED: "refunded"}
 
 
 def _settlement_row(bill: Bill, category: str, result: calculation.Result, policy_id: int,

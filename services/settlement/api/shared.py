@@ -123,3 +123,12 @@ def required(value: str, field: str) -> str:
     if not found:
         raise ContractError("E2001", f"{field}: 必填")
     return found
+
+
+def summary_message(row) -> settlement_pb2.SettlementSummary:
+    """A settlement in a list (the console's search)."""
+    return settlement_pb2.SettlementSummary(
+        settlement_number=row.settlement_number, kind=KIND_ENUMS[row.kind], hospital_code=row.hospital_code,
+        number=row.number, card=row.card, member_id=row.member_id, name=row.name, total=money(row.total),
+        compensation=money(row.compensation), settle_time=timestamp(row.settled_at),
+        refund_time=timestamp(row.refunded_at), year=row.year, category=CATEGORY_ENUMS[row.category])

@@ -15,7 +15,13 @@ from pathlib import Path
 from google.type import date_pb2
 
 from ncms.settlement.v1 import supervision_pb2, supervision_pb2_grpc
-from runtime.auth import ROLE_ADMIN, ROLE_INTERNAL, current_principal
+from runtime.auth import (
+    ROLE_ADMIN,
+    ROLE_INTERNAL,
+    STAFF_AUDITOR,
+    STAFF_FUND_OFFICER,
+    current_principal,
+)
 from runtime.db import Database
 from runtime.errors import DomainError, Status, invalid_argument, permission_denied
 
@@ -42,6 +48,8 @@ class SupervisionService(supervision_pb2_grpc.SupervisionServiceServicer):
 
     def _authorize(self) -> None:
         principal = current_principal()
+        if principal.is_staff and principal.has_role(STAFF_AUDITOR, STAFF_FUND_OFFICER):
+            return  # the centre's auditors and fund officers, in the console
         if not (principal.has_role(ROLE_ADMIN) or (principal.has_role(ROLE_INTERNAL) and not principal.hospital_code)):
             raise permission_denied(f"{principal.subject} may not see the supervision of hospitals")
 

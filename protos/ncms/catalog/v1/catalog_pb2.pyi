@@ -346,16 +346,18 @@ class ListUnmappedItemsResponse(_message.Message):
     def __init__(self, items: _Optional[_Iterable[_Union[HospitalItem, _Mapping]]] = ..., next_page_token: _Optional[str] = ..., total: _Optional[int] = ...) -> None: ...
 
 class MapItemRequest(_message.Message):
-    __slots__ = ("hospital_code", "kind", "code", "ncms_code")
+    __slots__ = ("hospital_code", "kind", "code", "ncms_code", "reason")
     HOSPITAL_CODE_FIELD_NUMBER: _ClassVar[int]
     KIND_FIELD_NUMBER: _ClassVar[int]
     CODE_FIELD_NUMBER: _ClassVar[int]
     NCMS_CODE_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
     hospital_code: str
     kind: ItemKind
     code: str
     ncms_code: str
-    def __init__(self, hospital_code: _Optional[str] = ..., kind: _Optional[_Union[ItemKind, str]] = ..., code: _Optional[str] = ..., ncms_code: _Optional[str] = ...) -> None: ...
+    reason: str
+    def __init__(self, hospital_code: _Optional[str] = ..., kind: _Optional[_Union[ItemKind, str]] = ..., code: _Optional[str] = ..., ncms_code: _Optional[str] = ..., reason: _Optional[str] = ...) -> None: ...
 
 class MapItemResponse(_message.Message):
     __slots__ = ("item", "sequence")
@@ -376,7 +378,7 @@ class GetHospitalItemRequest(_message.Message):
     def __init__(self, hospital_code: _Optional[str] = ..., kind: _Optional[_Union[ItemKind, str]] = ..., code: _Optional[str] = ...) -> None: ...
 
 class HospitalItemEvent(_message.Message):
-    __slots__ = ("time", "event", "name", "specification", "approval_number", "price", "proposed_ncms_code", "ncms_code", "mapping_source", "actor")
+    __slots__ = ("time", "event", "name", "specification", "approval_number", "price", "proposed_ncms_code", "ncms_code", "mapping_source", "actor", "reason")
     TIME_FIELD_NUMBER: _ClassVar[int]
     EVENT_FIELD_NUMBER: _ClassVar[int]
     NAME_FIELD_NUMBER: _ClassVar[int]
@@ -387,6 +389,7 @@ class HospitalItemEvent(_message.Message):
     NCMS_CODE_FIELD_NUMBER: _ClassVar[int]
     MAPPING_SOURCE_FIELD_NUMBER: _ClassVar[int]
     ACTOR_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
     time: _timestamp_pb2.Timestamp
     event: str
     name: str
@@ -397,7 +400,8 @@ class HospitalItemEvent(_message.Message):
     ncms_code: str
     mapping_source: MappingSource
     actor: str
-    def __init__(self, time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., event: _Optional[str] = ..., name: _Optional[str] = ..., specification: _Optional[str] = ..., approval_number: _Optional[str] = ..., price: _Optional[str] = ..., proposed_ncms_code: _Optional[str] = ..., ncms_code: _Optional[str] = ..., mapping_source: _Optional[_Union[MappingSource, str]] = ..., actor: _Optional[str] = ...) -> None: ...
+    reason: str
+    def __init__(self, time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., event: _Optional[str] = ..., name: _Optional[str] = ..., specification: _Optional[str] = ..., approval_number: _Optional[str] = ..., price: _Optional[str] = ..., proposed_ncms_code: _Optional[str] = ..., ncms_code: _Optional[str] = ..., mapping_source: _Optional[_Union[MappingSource, str]] = ..., actor: _Optional[str] = ..., reason: _Optional[str] = ...) -> None: ...
 
 class GetHospitalItemResponse(_message.Message):
     __slots__ = ("item", "history")
@@ -406,6 +410,40 @@ class GetHospitalItemResponse(_message.Message):
     item: HospitalItem
     history: _containers.RepeatedCompositeFieldContainer[HospitalItemEvent]
     def __init__(self, item: _Optional[_Union[HospitalItem, _Mapping]] = ..., history: _Optional[_Iterable[_Union[HospitalItemEvent, _Mapping]]] = ...) -> None: ...
+
+class ListMappingQueueRequest(_message.Message):
+    __slots__ = ("hospital_code", "kind", "query", "changed_only", "order_by", "page_size", "page")
+    HOSPITAL_CODE_FIELD_NUMBER: _ClassVar[int]
+    KIND_FIELD_NUMBER: _ClassVar[int]
+    QUERY_FIELD_NUMBER: _ClassVar[int]
+    CHANGED_ONLY_FIELD_NUMBER: _ClassVar[int]
+    ORDER_BY_FIELD_NUMBER: _ClassVar[int]
+    PAGE_SIZE_FIELD_NUMBER: _ClassVar[int]
+    PAGE_FIELD_NUMBER: _ClassVar[int]
+    hospital_code: str
+    kind: ItemKind
+    query: str
+    changed_only: bool
+    order_by: str
+    page_size: int
+    page: int
+    def __init__(self, hospital_code: _Optional[str] = ..., kind: _Optional[_Union[ItemKind, str]] = ..., query: _Optional[str] = ..., changed_only: _Optional[bool] = ..., order_by: _Optional[str] = ..., page_size: _Optional[int] = ..., page: _Optional[int] = ...) -> None: ...
+
+class QueuedItem(_message.Message):
+    __slots__ = ("item", "changed")
+    ITEM_FIELD_NUMBER: _ClassVar[int]
+    CHANGED_FIELD_NUMBER: _ClassVar[int]
+    item: HospitalItem
+    changed: bool
+    def __init__(self, item: _Optional[_Union[HospitalItem, _Mapping]] = ..., changed: _Optional[bool] = ...) -> None: ...
+
+class ListMappingQueueResponse(_message.Message):
+    __slots__ = ("items", "total_count")
+    ITEMS_FIELD_NUMBER: _ClassVar[int]
+    TOTAL_COUNT_FIELD_NUMBER: _ClassVar[int]
+    items: _containers.RepeatedCompositeFieldContainer[QueuedItem]
+    total_count: int
+    def __init__(self, items: _Optional[_Iterable[_Union[QueuedItem, _Mapping]]] = ..., total_count: _Optional[int] = ...) -> None: ...
 
 class NcmsItemState(_message.Message):
     __slots__ = ("kind", "code", "version_id", "name", "charge_class", "self_pay_ratio", "price_limit")

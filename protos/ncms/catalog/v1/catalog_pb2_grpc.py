@@ -80,6 +80,11 @@ class CatalogServiceStub:
                 request_serializer=ncms_dot_catalog_dot_v1_dot_catalog__pb2.GetHospitalItemRequest.SerializeToString,
                 response_deserializer=ncms_dot_catalog_dot_v1_dot_catalog__pb2.GetHospitalItemResponse.FromString,
                 _registered_method=True)
+        self.ListMappingQueue = channel.unary_unary(
+                '/ncms.catalog.v1.CatalogService/ListMappingQueue',
+                request_serializer=ncms_dot_catalog_dot_v1_dot_catalog__pb2.ListMappingQueueRequest.SerializeToString,
+                response_deserializer=ncms_dot_catalog_dot_v1_dot_catalog__pb2.ListMappingQueueResponse.FromString,
+                _registered_method=True)
 
 
 class CatalogServiceServicer:
@@ -116,7 +121,8 @@ class CatalogServiceServicer:
         raise NotImplementedError('Method not implemented!')
 
     def SearchNcmsItems(self, request, context):
-        """NCMS items by code or name (admin, internal).
+        """NCMS items by code, or a part of the name, specification or 批准文号 (admin,
+        internal, the centre's staff).
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -137,7 +143,8 @@ class CatalogServiceServicer:
         raise NotImplementedError('Method not implemented!')
 
     def MapItem(self, request, context):
-        """Maps one hospital item by hand (admin).
+        """Maps one hospital item by hand (admin, or the centre's catalog clerks), with the
+        reason kept in the item's history.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -145,6 +152,15 @@ class CatalogServiceServicer:
 
     def GetHospitalItem(self, request, context):
         """A hospital item with its history of changes and mappings.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListMappingQueue(self, request, context):
+        """The mapping work queue across hospitals (the centre's web console): hospital
+        items not mapped to the NCMS catalog, each saying whether it changed since it was
+        first uploaded; sorted and paged. Admin, internal not bound, the centre's staff.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -192,6 +208,11 @@ def add_CatalogServiceServicer_to_server(servicer, server):
                     servicer.GetHospitalItem,
                     request_deserializer=ncms_dot_catalog_dot_v1_dot_catalog__pb2.GetHospitalItemRequest.FromString,
                     response_serializer=ncms_dot_catalog_dot_v1_dot_catalog__pb2.GetHospitalItemResponse.SerializeToString,
+            ),
+            'ListMappingQueue': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListMappingQueue,
+                    request_deserializer=ncms_dot_catalog_dot_v1_dot_catalog__pb2.ListMappingQueueRequest.FromString,
+                    response_serializer=ncms_dot_catalog_dot_v1_dot_catalog__pb2.ListMappingQueueResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -416,6 +437,33 @@ class CatalogService:
             '/ncms.catalog.v1.CatalogService/GetHospitalItem',
             ncms_dot_catalog_dot_v1_dot_catalog__pb2.GetHospitalItemRequest.SerializeToString,
             ncms_dot_catalog_dot_v1_dot_catalog__pb2.GetHospitalItemResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListMappingQueue(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/ncms.catalog.v1.CatalogService/ListMappingQueue',
+            ncms_dot_catalog_dot_v1_dot_catalog__pb2.ListMappingQueueRequest.SerializeToString,
+            ncms_dot_catalog_dot_v1_dot_catalog__pb2.ListMappingQueueResponse.FromString,
             options,
             channel_credentials,
             insecure,

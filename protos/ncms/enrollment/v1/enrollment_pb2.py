@@ -25,17 +25,17 @@ _sym_db = _symbol_database.Default()
 from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n#ncms/enrollment/v1/enrollment.proto\x12\x12ncms.enrollment.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"R\n\tHousehold\x12\x0c\n\x04\x63\x61rd\x18\x01 \x01(\t\x12\x11\n\thead_name\x18\x02 \x01(\t\x12\x0f\n\x07\x61\x64\x64ress\x18\x03 \x01(\t\x12\x13\n\x0bregion_code\x18\x04 \x01(\t\"\x80\x01\n\nEnrollment\x12\x0c\n\x04year\x18\x01 \x01(\x05\x12\x34\n\x06status\x18\x02 \x01(\x0e\x32$.ncms.enrollment.v1.EnrollmentStatus\x12.\n\x08\x63\x61tegory\x18\x03 \x01(\x0e\x32\x1c.ncms.enrollment.v1.Category\"}\n\x06Member\x12\x11\n\tmember_id\x18\x01 \x01(\t\x12\x0c\n\x04\x63\x61rd\x18\x02 \x01(\t\x12\x0c\n\x04name\x18\x03 \x01(\t\x12\x0b\n\x03sex\x18\x04 \x01(\t\x12\x12\n\nbirth_date\x18\x05 \x01(\t\x12\x11\n\tid_number\x18\x06 \x01(\t\x12\x10\n\x08relation\x18\x07 \x01(\t\"q\n\x0fHouseholdMember\x12*\n\x06member\x18\x01 \x01(\x0b\x32\x1a.ncms.enrollment.v1.Member\x12\x32\n\nenrollment\x18\x02 \x01(\x0b\x32\x1e.ncms.enrollment.v1.Enrollment\"1\n\x13GetHouseholdRequest\x12\x0c\n\x04\x63\x61rd\x18\x01 \x01(\t\x12\x0c\n\x04year\x18\x02 \x01(\x05\"~\n\x14GetHouseholdResponse\x12\x30\n\thousehold\x18\x01 \x01(\x0b\x32\x1d.ncms.enrollment.v1.Household\x12\x34\n\x07members\x18\x02 \x03(\x0b\x32#.ncms.enrollment.v1.HouseholdMember\"%\n\x10GetMemberRequest\x12\x11\n\tmember_id\x18\x01 \x01(\t\"\xa6\x01\n\x11GetMemberResponse\x12*\n\x06member\x18\x01 \x01(\x0b\x32\x1a.ncms.enrollment.v1.Member\x12\x30\n\thousehold\x18\x02 \x01(\x0b\x32\x1d.ncms.enrollment.v1.Household\x12\x33\n\x0b\x65nrollments\x18\x03 \x03(\x0b\x32\x1e.ncms.enrollment.v1.Enrollment\"9\n\x16\x43heckEnrollmentRequest\x12\x11\n\tmember_id\x18\x01 \x01(\t\x12\x0c\n\x04year\x18\x02 \x01(\x05\"{\n\x17\x43heckEnrollmentResponse\x12\x10\n\x08\x65nrolled\x18\x01 \x01(\x08\x12\x32\n\nenrollment\x18\x02 \x01(\x0b\x32\x1e.ncms.enrollment.v1.Enrollment\x12\x0c\n\x04\x63\x61rd\x18\x03 \x01(\t\x12\x0c\n\x04name\x18\x04 \x01(\t\"R\n\x17ImportEnrollmentRequest\x12\x10\n\x08skip_bad\x18\x01 \x01(\x08\x12\x11\n\tcsv_chunk\x18\x02 \x01(\x0c\x12\x12\n\ncheck_only\x18\x03 \x01(\x08\"2\n\x0bSkippedLine\x12\x13\n\x0bline_number\x18\x01 \x01(\x05\x12\x0e\n\x06reason\x18\x02 \x01(\t\"\x9a\x02\n\x18ImportEnrollmentResponse\x12\x0c\n\x04rows\x18\x01 \x01(\x03\x12\x18\n\x10members_inserted\x18\x02 \x01(\x03\x12\x17\n\x0fmembers_updated\x18\x03 \x01(\x03\x12\x1c\n\x14\x65nrollments_inserted\x18\x04 \x01(\x03\x12\x1b\n\x13\x65nrollments_updated\x18\x05 \x01(\x03\x12\x11\n\tunchanged\x18\x06 \x01(\x03\x12\x30\n\x07skipped\x18\x07 \x03(\x0b\x32\x1f.ncms.enrollment.v1.SkippedLine\x12\x15\n\rskipped_total\x18\x08 \x01(\x03\x12\x10\n\x08sequence\x18\t \x01(\x03\x12\x14\n\x0c\x63hecked_only\x18\n \x01(\x08\"<\n\x0bMemberState\x12\x11\n\tmember_id\x18\x01 \x01(\t\x12\x0c\n\x04\x63\x61rd\x18\x02 \x01(\t\x12\x0c\n\x04name\x18\x03 \x01(\t\"\x98\x01\n\x0f\x45nrollmentState\x12\x11\n\tmember_id\x18\x01 \x01(\t\x12\x0c\n\x04year\x18\x02 \x01(\x05\x12\x34\n\x06status\x18\x03 \x01(\x0e\x32$.ncms.enrollment.v1.EnrollmentStatus\x12.\n\x08\x63\x61tegory\x18\x04 \x01(\x0e\x32\x1c.ncms.enrollment.v1.Category\"\xcd\x01\n\x10\x45nrollmentChange\x12\x10\n\x08sequence\x18\x01 \x01(\x03\x12/\n\x0b\x63reate_time\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x31\n\x06member\x18\x03 \x01(\x0b\x32\x1f.ncms.enrollment.v1.MemberStateH\x00\x12\x39\n\nenrollment\x18\x04 \x01(\x0b\x32#.ncms.enrollment.v1.EnrollmentStateH\x00\x42\x08\n\x06\x65ntity\"C\n\x1aListEnrollmentStateRequest\x12\x11\n\tpage_size\x18\x01 \x01(\x05\x12\x12\n\npage_token\x18\x02 \x01(\t\"}\n\x1bListEnrollmentStateResponse\x12\x33\n\x05items\x18\x01 \x03(\x0b\x32$.ncms.enrollment.v1.EnrollmentChange\x12\x10\n\x08sequence\x18\x02 \x01(\x03\x12\x17\n\x0fnext_page_token\x18\x03 \x01(\t\"7\n\x1dWatchEnrollmentChangesRequest\x12\x16\n\x0e\x61\x66ter_sequence\x18\x01 \x01(\x03\"n\n\x1eWatchEnrollmentChangesResponse\x12\x35\n\x07\x63hanges\x18\x01 \x03(\x0b\x32$.ncms.enrollment.v1.EnrollmentChange\x12\x15\n\rhead_sequence\x18\x02 \x01(\x03*\x8e\x01\n\x10\x45nrollmentStatus\x12!\n\x1d\x45NROLLMENT_STATUS_UNSPECIFIED\x10\x00\x12\x1c\n\x18\x45NROLLMENT_STATUS_ACTIVE\x10\x01\x12\x1d\n\x19\x45NROLLMENT_STATUS_STOPPED\x10\x02\x12\x1a\n\x16\x45NROLLMENT_STATUS_NONE\x10\x03*\x8a\x01\n\x08\x43\x61tegory\x12\x18\n\x14\x43\x41TEGORY_UNSPECIFIED\x10\x00\x12\x15\n\x11\x43\x41TEGORY_ORDINARY\x10\x01\x12\x1c\n\x18\x43\x41TEGORY_FIVE_GUARANTEES\x10\x02\x12\x18\n\x14\x43\x41TEGORY_SUBSISTENCE\x10\x03\x12\x15\n\x11\x43\x41TEGORY_ENTITLED\x10\x04\x32\xad\x03\n\x11\x45nrollmentService\x12\x61\n\x0cGetHousehold\x12\'.ncms.enrollment.v1.GetHouseholdRequest\x1a(.ncms.enrollment.v1.GetHouseholdResponse\x12X\n\tGetMember\x12$.ncms.enrollment.v1.GetMemberRequest\x1a%.ncms.enrollment.v1.GetMemberResponse\x12j\n\x0f\x43heckEnrollment\x12*.ncms.enrollment.v1.CheckEnrollmentRequest\x1a+.ncms.enrollment.v1.CheckEnrollmentResponse\x12o\n\x10ImportEnrollment\x12+.ncms.enrollment.v1.ImportEnrollmentRequest\x1a,.ncms.enrollment.v1.ImportEnrollmentResponse(\x01\x32\x93\x02\n\x15\x45nrollmentFeedService\x12v\n\x13ListEnrollmentState\x12..ncms.enrollment.v1.ListEnrollmentStateRequest\x1a/.ncms.enrollment.v1.ListEnrollmentStateResponse\x12\x81\x01\n\x16WatchEnrollmentChanges\x12\x31.ncms.enrollment.v1.WatchEnrollmentChangesRequest\x1a\x32.ncms.enrollment.v1.WatchEnrollmentChangesResponse0\x01\x62\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n#ncms/enrollment/v1/enrollment.proto\x12\x12ncms.enrollment.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"R\n\tHousehold\x12\x0c\n\x04\x63\x61rd\x18\x01 \x01(\t\x12\x11\n\thead_name\x18\x02 \x01(\t\x12\x0f\n\x07\x61\x64\x64ress\x18\x03 \x01(\t\x12\x13\n\x0bregion_code\x18\x04 \x01(\t\"\x80\x01\n\nEnrollment\x12\x0c\n\x04year\x18\x01 \x01(\x05\x12\x34\n\x06status\x18\x02 \x01(\x0e\x32$.ncms.enrollment.v1.EnrollmentStatus\x12.\n\x08\x63\x61tegory\x18\x03 \x01(\x0e\x32\x1c.ncms.enrollment.v1.Category\"}\n\x06Member\x12\x11\n\tmember_id\x18\x01 \x01(\t\x12\x0c\n\x04\x63\x61rd\x18\x02 \x01(\t\x12\x0c\n\x04name\x18\x03 \x01(\t\x12\x0b\n\x03sex\x18\x04 \x01(\t\x12\x12\n\nbirth_date\x18\x05 \x01(\t\x12\x11\n\tid_number\x18\x06 \x01(\t\x12\x10\n\x08relation\x18\x07 \x01(\t\"q\n\x0fHouseholdMember\x12*\n\x06member\x18\x01 \x01(\x0b\x32\x1a.ncms.enrollment.v1.Member\x12\x32\n\nenrollment\x18\x02 \x01(\x0b\x32\x1e.ncms.enrollment.v1.Enrollment\"1\n\x13GetHouseholdRequest\x12\x0c\n\x04\x63\x61rd\x18\x01 \x01(\t\x12\x0c\n\x04year\x18\x02 \x01(\x05\"~\n\x14GetHouseholdResponse\x12\x30\n\thousehold\x18\x01 \x01(\x0b\x32\x1d.ncms.enrollment.v1.Household\x12\x34\n\x07members\x18\x02 \x03(\x0b\x32#.ncms.enrollment.v1.HouseholdMember\"%\n\x10GetMemberRequest\x12\x11\n\tmember_id\x18\x01 \x01(\t\"\xa6\x01\n\x11GetMemberResponse\x12*\n\x06member\x18\x01 \x01(\x0b\x32\x1a.ncms.enrollment.v1.Member\x12\x30\n\thousehold\x18\x02 \x01(\x0b\x32\x1d.ncms.enrollment.v1.Household\x12\x33\n\x0b\x65nrollments\x18\x03 \x03(\x0b\x32\x1e.ncms.enrollment.v1.Enrollment\"9\n\x16\x43heckEnrollmentRequest\x12\x11\n\tmember_id\x18\x01 \x01(\t\x12\x0c\n\x04year\x18\x02 \x01(\x05\"k\n\x14SearchMembersRequest\x12\x11\n\tid_number\x18\x01 \x01(\t\x12\x0c\n\x04\x63\x61rd\x18\x02 \x01(\t\x12\x11\n\tmember_id\x18\x03 \x01(\t\x12\x0c\n\x04name\x18\x04 \x01(\t\x12\x11\n\tpage_size\x18\x05 \x01(\x05\"D\n\x15SearchMembersResponse\x12+\n\x07members\x18\x01 \x03(\x0b\x32\x1a.ncms.enrollment.v1.Member\"{\n\x17\x43heckEnrollmentResponse\x12\x10\n\x08\x65nrolled\x18\x01 \x01(\x08\x12\x32\n\nenrollment\x18\x02 \x01(\x0b\x32\x1e.ncms.enrollment.v1.Enrollment\x12\x0c\n\x04\x63\x61rd\x18\x03 \x01(\t\x12\x0c\n\x04name\x18\x04 \x01(\t\"R\n\x17ImportEnrollmentRequest\x12\x10\n\x08skip_bad\x18\x01 \x01(\x08\x12\x11\n\tcsv_chunk\x18\x02 \x01(\x0c\x12\x12\n\ncheck_only\x18\x03 \x01(\x08\"2\n\x0bSkippedLine\x12\x13\n\x0bline_number\x18\x01 \x01(\x05\x12\x0e\n\x06reason\x18\x02 \x01(\t\"\x9a\x02\n\x18ImportEnrollmentResponse\x12\x0c\n\x04rows\x18\x01 \x01(\x03\x12\x18\n\x10members_inserted\x18\x02 \x01(\x03\x12\x17\n\x0fmembers_updated\x18\x03 \x01(\x03\x12\x1c\n\x14\x65nrollments_inserted\x18\x04 \x01(\x03\x12\x1b\n\x13\x65nrollments_updated\x18\x05 \x01(\x03\x12\x11\n\tunchanged\x18\x06 \x01(\x03\x12\x30\n\x07skipped\x18\x07 \x03(\x0b\x32\x1f.ncms.enrollment.v1.SkippedLine\x12\x15\n\rskipped_total\x18\x08 \x01(\x03\x12\x10\n\x08sequence\x18\t \x01(\x03\x12\x14\n\x0c\x63hecked_only\x18\n \x01(\x08\"<\n\x0bMemberState\x12\x11\n\tmember_id\x18\x01 \x01(\t\x12\x0c\n\x04\x63\x61rd\x18\x02 \x01(\t\x12\x0c\n\x04name\x18\x03 \x01(\t\"\x98\x01\n\x0f\x45nrollmentState\x12\x11\n\tmember_id\x18\x01 \x01(\t\x12\x0c\n\x04year\x18\x02 \x01(\x05\x12\x34\n\x06status\x18\x03 \x01(\x0e\x32$.ncms.enrollment.v1.EnrollmentStatus\x12.\n\x08\x63\x61tegory\x18\x04 \x01(\x0e\x32\x1c.ncms.enrollment.v1.Category\"\xcd\x01\n\x10\x45nrollmentChange\x12\x10\n\x08sequence\x18\x01 \x01(\x03\x12/\n\x0b\x63reate_time\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x31\n\x06member\x18\x03 \x01(\x0b\x32\x1f.ncms.enrollment.v1.MemberStateH\x00\x12\x39\n\nenrollment\x18\x04 \x01(\x0b\x32#.ncms.enrollment.v1.EnrollmentStateH\x00\x42\x08\n\x06\x65ntity\"C\n\x1aListEnrollmentStateRequest\x12\x11\n\tpage_size\x18\x01 \x01(\x05\x12\x12\n\npage_token\x18\x02 \x01(\t\"}\n\x1bListEnrollmentStateResponse\x12\x33\n\x05items\x18\x01 \x03(\x0b\x32$.ncms.enrollment.v1.EnrollmentChange\x12\x10\n\x08sequence\x18\x02 \x01(\x03\x12\x17\n\x0fnext_page_token\x18\x03 \x01(\t\"7\n\x1dWatchEnrollmentChangesRequest\x12\x16\n\x0e\x61\x66ter_sequence\x18\x01 \x01(\x03\"n\n\x1eWatchEnrollmentChangesResponse\x12\x35\n\x07\x63hanges\x18\x01 \x03(\x0b\x32$.ncms.enrollment.v1.EnrollmentChange\x12\x15\n\rhead_sequence\x18\x02 \x01(\x03*\x8e\x01\n\x10\x45nrollmentStatus\x12!\n\x1d\x45NROLLMENT_STATUS_UNSPECIFIED\x10\x00\x12\x1c\n\x18\x45NROLLMENT_STATUS_ACTIVE\x10\x01\x12\x1d\n\x19\x45NROLLMENT_STATUS_STOPPED\x10\x02\x12\x1a\n\x16\x45NROLLMENT_STATUS_NONE\x10\x03*\x8a\x01\n\x08\x43\x61tegory\x12\x18\n\x14\x43\x41TEGORY_UNSPECIFIED\x10\x00\x12\x15\n\x11\x43\x41TEGORY_ORDINARY\x10\x01\x12\x1c\n\x18\x43\x41TEGORY_FIVE_GUARANTEES\x10\x02\x12\x18\n\x14\x43\x41TEGORY_SUBSISTENCE\x10\x03\x12\x15\n\x11\x43\x41TEGORY_ENTITLED\x10\x04\x32\x93\x04\n\x11\x45nrollmentService\x12\x61\n\x0cGetHousehold\x12\'.ncms.enrollment.v1.GetHouseholdRequest\x1a(.ncms.enrollment.v1.GetHouseholdResponse\x12X\n\tGetMember\x12$.ncms.enrollment.v1.GetMemberRequest\x1a%.ncms.enrollment.v1.GetMemberResponse\x12j\n\x0f\x43heckEnrollment\x12*.ncms.enrollment.v1.CheckEnrollmentRequest\x1a+.ncms.enrollment.v1.CheckEnrollmentResponse\x12\x64\n\rSearchMembers\x12(.ncms.enrollment.v1.SearchMembersRequest\x1a).ncms.enrollment.v1.SearchMembersResponse\x12o\n\x10ImportEnrollment\x12+.ncms.enrollment.v1.ImportEnrollmentRequest\x1a,.ncms.enrollment.v1.ImportEnrollmentResponse(\x01\x32\x93\x02\n\x15\x45nrollmentFeedService\x12v\n\x13ListEnrollmentState\x12..ncms.enrollment.v1.ListEnrollmentStateRequest\x1a/.ncms.enrollment.v1.ListEnrollmentStateResponse\x12\x81\x01\n\x16WatchEnrollmentChanges\x12\x31.ncms.enrollment.v1.WatchEnrollmentChangesRequest\x1a\x32.ncms.enrollment.v1.WatchEnrollmentChangesResponse0\x01\x62\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'ncms.enrollment.v1.enrollment_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
-  _globals['_ENROLLMENTSTATUS']._serialized_start=2332
-  _globals['_ENROLLMENTSTATUS']._serialized_end=2474
-  _globals['_CATEGORY']._serialized_start=2477
-  _globals['_CATEGORY']._serialized_end=2615
+  _globals['_ENROLLMENTSTATUS']._serialized_start=2511
+  _globals['_ENROLLMENTSTATUS']._serialized_end=2653
+  _globals['_CATEGORY']._serialized_start=2656
+  _globals['_CATEGORY']._serialized_end=2794
   _globals['_HOUSEHOLD']._serialized_start=92
   _globals['_HOUSEHOLD']._serialized_end=174
   _globals['_ENROLLMENT']._serialized_start=177
@@ -54,30 +54,34 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_GETMEMBERRESPONSE']._serialized_end=934
   _globals['_CHECKENROLLMENTREQUEST']._serialized_start=936
   _globals['_CHECKENROLLMENTREQUEST']._serialized_end=993
-  _globals['_CHECKENROLLMENTRESPONSE']._serialized_start=995
-  _globals['_CHECKENROLLMENTRESPONSE']._serialized_end=1118
-  _globals['_IMPORTENROLLMENTREQUEST']._serialized_start=1120
-  _globals['_IMPORTENROLLMENTREQUEST']._serialized_end=1202
-  _globals['_SKIPPEDLINE']._serialized_start=1204
-  _globals['_SKIPPEDLINE']._serialized_end=1254
-  _globals['_IMPORTENROLLMENTRESPONSE']._serialized_start=1257
-  _globals['_IMPORTENROLLMENTRESPONSE']._serialized_end=1539
-  _globals['_MEMBERSTATE']._serialized_start=1541
-  _globals['_MEMBERSTATE']._serialized_end=1601
-  _globals['_ENROLLMENTSTATE']._serialized_start=1604
-  _globals['_ENROLLMENTSTATE']._serialized_end=1756
-  _globals['_ENROLLMENTCHANGE']._serialized_start=1759
-  _globals['_ENROLLMENTCHANGE']._serialized_end=1964
-  _globals['_LISTENROLLMENTSTATEREQUEST']._serialized_start=1966
-  _globals['_LISTENROLLMENTSTATEREQUEST']._serialized_end=2033
-  _globals['_LISTENROLLMENTSTATERESPONSE']._serialized_start=2035
-  _globals['_LISTENROLLMENTSTATERESPONSE']._serialized_end=2160
-  _globals['_WATCHENROLLMENTCHANGESREQUEST']._serialized_start=2162
-  _globals['_WATCHENROLLMENTCHANGESREQUEST']._serialized_end=2217
-  _globals['_WATCHENROLLMENTCHANGESRESPONSE']._serialized_start=2219
-  _globals['_WATCHENROLLMENTCHANGESRESPONSE']._serialized_end=2329
-  _globals['_ENROLLMENTSERVICE']._serialized_start=2618
-  _globals['_ENROLLMENTSERVICE']._serialized_end=3047
-  _globals['_ENROLLMENTFEEDSERVICE']._serialized_start=3050
-  _globals['_ENROLLMENTFEEDSERVICE']._serialized_end=3325
+  _globals['_SEARCHMEMBERSREQUEST']._serialized_start=995
+  _globals['_SEARCHMEMBERSREQUEST']._serialized_end=1102
+  _globals['_SEARCHMEMBERSRESPONSE']._serialized_start=1104
+  _globals['_SEARCHMEMBERSRESPONSE']._serialized_end=1172
+  _globals['_CHECKENROLLMENTRESPONSE']._serialized_start=1174
+  _globals['_CHECKENROLLMENTRESPONSE']._serialized_end=1297
+  _globals['_IMPORTENROLLMENTREQUEST']._serialized_start=1299
+  _globals['_IMPORTENROLLMENTREQUEST']._serialized_end=1381
+  _globals['_SKIPPEDLINE']._serialized_start=1383
+  _globals['_SKIPPEDLINE']._serialized_end=1433
+  _globals['_IMPORTENROLLMENTRESPONSE']._serialized_start=1436
+  _globals['_IMPORTENROLLMENTRESPONSE']._serialized_end=1718
+  _globals['_MEMBERSTATE']._serialized_start=1720
+  _globals['_MEMBERSTATE']._serialized_end=1780
+  _globals['_ENROLLMENTSTATE']._serialized_start=1783
+  _globals['_ENROLLMENTSTATE']._serialized_end=1935
+  _globals['_ENROLLMENTCHANGE']._serialized_start=1938
+  _globals['_ENROLLMENTCHANGE']._serialized_end=2143
+  _globals['_LISTENROLLMENTSTATEREQUEST']._serialized_start=2145
+  _globals['_LISTENROLLMENTSTATEREQUEST']._serialized_end=2212
+  _globals['_LISTENROLLMENTSTATERESPONSE']._serialized_start=2214
+  _globals['_LISTENROLLMENTSTATERESPONSE']._serialized_end=2339
+  _globals['_WATCHENROLLMENTCHANGESREQUEST']._serialized_start=2341
+  _globals['_WATCHENROLLMENTCHANGESREQUEST']._serialized_end=2396
+  _globals['_WATCHENROLLMENTCHANGESRESPONSE']._serialized_start=2398
+  _globals['_WATCHENROLLMENTCHANGESRESPONSE']._serialized_end=2508
+  _globals['_ENROLLMENTSERVICE']._serialized_start=2797
+  _globals['_ENROLLMENTSERVICE']._serialized_end=3328
+  _globals['_ENROLLMENTFEEDSERVICE']._serialized_start=3331
+  _globals['_ENROLLMENTFEEDSERVICE']._serialized_end=3606
 # @@protoc_insertion_point(module_scope)

@@ -122,6 +122,26 @@ class CheckEnrollmentRequest(_message.Message):
     year: int
     def __init__(self, member_id: _Optional[str] = ..., year: _Optional[int] = ...) -> None: ...
 
+class SearchMembersRequest(_message.Message):
+    __slots__ = ("id_number", "card", "member_id", "name", "page_size")
+    ID_NUMBER_FIELD_NUMBER: _ClassVar[int]
+    CARD_FIELD_NUMBER: _ClassVar[int]
+    MEMBER_ID_FIELD_NUMBER: _ClassVar[int]
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    PAGE_SIZE_FIELD_NUMBER: _ClassVar[int]
+    id_number: str
+    card: str
+    member_id: str
+    name: str
+    page_size: int
+    def __init__(self, id_number: _Optional[str] = ..., card: _Optional[str] = ..., member_id: _Optional[str] = ..., name: _Optional[str] = ..., page_size: _Optional[int] = ...) -> None: ...
+
+class SearchMembersResponse(_message.Message):
+    __slots__ = ("members",)
+    MEMBERS_FIELD_NUMBER: _ClassVar[int]
+    members: _containers.RepeatedCompositeFieldContainer[Member]
+    def __init__(self, members: _Optional[_Iterable[_Union[Member, _Mapping]]] = ...) -> None: ...
+
 class CheckEnrollmentResponse(_message.Message):
     __slots__ = ("enrolled", "enrollment", "card", "name")
     ENROLLED_FIELD_NUMBER: _ClassVar[int]

@@ -54,6 +54,11 @@ class EnrollmentServiceStub:
                 request_serializer=ncms_dot_enrollment_dot_v1_dot_enrollment__pb2.CheckEnrollmentRequest.SerializeToString,
                 response_deserializer=ncms_dot_enrollment_dot_v1_dot_enrollment__pb2.CheckEnrollmentResponse.FromString,
                 _registered_method=True)
+        self.SearchMembers = channel.unary_unary(
+                '/ncms.enrollment.v1.EnrollmentService/SearchMembers',
+                request_serializer=ncms_dot_enrollment_dot_v1_dot_enrollment__pb2.SearchMembersRequest.SerializeToString,
+                response_deserializer=ncms_dot_enrollment_dot_v1_dot_enrollment__pb2.SearchMembersResponse.FromString,
+                _registered_method=True)
         self.ImportEnrollment = channel.stream_unary(
                 '/ncms.enrollment.v1.EnrollmentService/ImportEnrollment',
                 request_serializer=ncms_dot_enrollment_dot_v1_dot_enrollment__pb2.ImportEnrollmentRequest.SerializeToString,
@@ -92,6 +97,15 @@ class EnrollmentServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def SearchMembers(self, request, context):
+        """Members found by ID number, card, member id or a part of the name (the centre's
+        web console). Fund officers and auditors of the centre, admin, internal not bound;
+        ID numbers masked but for fund officers and admin.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
     def ImportEnrollment(self, request_iterator, context):
         """Loads or updates enrolment records from the CSV of admin.md (admin). The file
         arrives in chunks; nothing is kept unless the whole file is good (or skip_bad).
@@ -117,6 +131,11 @@ def add_EnrollmentServiceServicer_to_server(servicer, server):
                     servicer.CheckEnrollment,
                     request_deserializer=ncms_dot_enrollment_dot_v1_dot_enrollment__pb2.CheckEnrollmentRequest.FromString,
                     response_serializer=ncms_dot_enrollment_dot_v1_dot_enrollment__pb2.CheckEnrollmentResponse.SerializeToString,
+            ),
+            'SearchMembers': grpc.unary_unary_rpc_method_handler(
+                    servicer.SearchMembers,
+                    request_deserializer=ncms_dot_enrollment_dot_v1_dot_enrollment__pb2.SearchMembersRequest.FromString,
+                    response_serializer=ncms_dot_enrollment_dot_v1_dot_enrollment__pb2.SearchMembersResponse.SerializeToString,
             ),
             'ImportEnrollment': grpc.stream_unary_rpc_method_handler(
                     servicer.ImportEnrollment,
@@ -210,6 +229,33 @@ class EnrollmentService:
             '/ncms.enrollment.v1.EnrollmentService/CheckEnrollment',
             ncms_dot_enrollment_dot_v1_dot_enrollment__pb2.CheckEnrollmentRequest.SerializeToString,
             ncms_dot_enrollment_dot_v1_dot_enrollment__pb2.CheckEnrollmentResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def SearchMembers(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/ncms.enrollment.v1.EnrollmentService/SearchMembers',
+            ncms_dot_enrollment_dot_v1_dot_enrollment__pb2.SearchMembersRequest.SerializeToString,
+            ncms_dot_enrollment_dot_v1_dot_enrollment__pb2.SearchMembersResponse.FromString,
             options,
             channel_credentials,
             insecure,

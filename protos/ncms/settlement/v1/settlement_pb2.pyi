@@ -38,6 +38,12 @@ class SettlementKind(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     SETTLEMENT_KIND_OUTPATIENT: _ClassVar[SettlementKind]
     SETTLEMENT_KIND_INPATIENT: _ClassVar[SettlementKind]
 
+class SettlementState(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    SETTLEMENT_STATE_UNSPECIFIED: _ClassVar[SettlementState]
+    SETTLEMENT_STATE_IN_FORCE: _ClassVar[SettlementState]
+    SETTLEMENT_STATE_REFUNDED: _ClassVar[SettlementState]
+
 class InpatientStatus(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     __slots__ = ()
     INPATIENT_STATUS_UNSPECIFIED: _ClassVar[InpatientStatus]
@@ -78,6 +84,9 @@ CHARGE_CLASS_C: ChargeClass
 SETTLEMENT_KIND_UNSPECIFIED: SettlementKind
 SETTLEMENT_KIND_OUTPATIENT: SettlementKind
 SETTLEMENT_KIND_INPATIENT: SettlementKind
+SETTLEMENT_STATE_UNSPECIFIED: SettlementState
+SETTLEMENT_STATE_IN_FORCE: SettlementState
+SETTLEMENT_STATE_REFUNDED: SettlementState
 INPATIENT_STATUS_UNSPECIFIED: InpatientStatus
 INPATIENT_STATUS_IN_HOSPITAL: InpatientStatus
 INPATIENT_STATUS_DISCHARGED: InpatientStatus
@@ -437,6 +446,74 @@ class GetYearTotalsResponse(_message.Message):
     totals: _containers.RepeatedCompositeFieldContainer[YearTotals]
     def __init__(self, totals: _Optional[_Iterable[_Union[YearTotals, _Mapping]]] = ...) -> None: ...
 
+class SearchSettlementsRequest(_message.Message):
+    __slots__ = ("hospital_code", "since", "until", "member_ids", "card", "number", "state", "kind", "order_by", "page_size", "page")
+    HOSPITAL_CODE_FIELD_NUMBER: _ClassVar[int]
+    SINCE_FIELD_NUMBER: _ClassVar[int]
+    UNTIL_FIELD_NUMBER: _ClassVar[int]
+    MEMBER_IDS_FIELD_NUMBER: _ClassVar[int]
+    CARD_FIELD_NUMBER: _ClassVar[int]
+    NUMBER_FIELD_NUMBER: _ClassVar[int]
+    STATE_FIELD_NUMBER: _ClassVar[int]
+    KIND_FIELD_NUMBER: _ClassVar[int]
+    ORDER_BY_FIELD_NUMBER: _ClassVar[int]
+    PAGE_SIZE_FIELD_NUMBER: _ClassVar[int]
+    PAGE_FIELD_NUMBER: _ClassVar[int]
+    hospital_code: str
+    since: _timestamp_pb2.Timestamp
+    until: _timestamp_pb2.Timestamp
+    member_ids: _containers.RepeatedScalarFieldContainer[str]
+    card: str
+    number: str
+    state: SettlementState
+    kind: SettlementKind
+    order_by: str
+    page_size: int
+    page: int
+    def __init__(self, hospital_code: _Optional[str] = ..., since: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., until: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., member_ids: _Optional[_Iterable[str]] = ..., card: _Optional[str] = ..., number: _Optional[str] = ..., state: _Optional[_Union[SettlementState, str]] = ..., kind: _Optional[_Union[SettlementKind, str]] = ..., order_by: _Optional[str] = ..., page_size: _Optional[int] = ..., page: _Optional[int] = ...) -> None: ...
+
+class SettlementSummary(_message.Message):
+    __slots__ = ("settlement_number", "kind", "hospital_code", "number", "card", "member_id", "name", "total", "compensation", "settle_time", "refund_time", "year", "category")
+    SETTLEMENT_NUMBER_FIELD_NUMBER: _ClassVar[int]
+    KIND_FIELD_NUMBER: _ClassVar[int]
+    HOSPITAL_CODE_FIELD_NUMBER: _ClassVar[int]
+    NUMBER_FIELD_NUMBER: _ClassVar[int]
+    CARD_FIELD_NUMBER: _ClassVar[int]
+    MEMBER_ID_FIELD_NUMBER: _ClassVar[int]
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    TOTAL_FIELD_NUMBER: _ClassVar[int]
+    COMPENSATION_FIELD_NUMBER: _ClassVar[int]
+    SETTLE_TIME_FIELD_NUMBER: _ClassVar[int]
+    REFUND_TIME_FIELD_NUMBER: _ClassVar[int]
+    YEAR_FIELD_NUMBER: _ClassVar[int]
+    CATEGORY_FIELD_NUMBER: _ClassVar[int]
+    settlement_number: str
+    kind: SettlementKind
+    hospital_code: str
+    number: str
+    card: str
+    member_id: str
+    name: str
+    total: str
+    compensation: str
+    settle_time: _timestamp_pb2.Timestamp
+    refund_time: _timestamp_pb2.Timestamp
+    year: int
+    category: MemberCategory
+    def __init__(self, settlement_number: _Optional[str] = ..., kind: _Optional[_Union[SettlementKind, str]] = ..., hospital_code: _Optional[str] = ..., number: _Optional[str] = ..., card: _Optional[str] = ..., member_id: _Optional[str] = ..., name: _Optional[str] = ..., total: _Optional[str] = ..., compensation: _Optional[str] = ..., settle_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., refund_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., year: _Optional[int] = ..., category: _Optional[_Union[MemberCategory, str]] = ...) -> None: ...
+
+class SearchSettlementsResponse(_message.Message):
+    __slots__ = ("settlements", "total_count", "total", "compensation")
+    SETTLEMENTS_FIELD_NUMBER: _ClassVar[int]
+    TOTAL_COUNT_FIELD_NUMBER: _ClassVar[int]
+    TOTAL_FIELD_NUMBER: _ClassVar[int]
+    COMPENSATION_FIELD_NUMBER: _ClassVar[int]
+    settlements: _containers.RepeatedCompositeFieldContainer[SettlementSummary]
+    total_count: int
+    total: str
+    compensation: str
+    def __init__(self, settlements: _Optional[_Iterable[_Union[SettlementSummary, _Mapping]]] = ..., total_count: _Optional[int] = ..., total: _Optional[str] = ..., compensation: _Optional[str] = ...) -> None: ...
+
 class QueryInpatientRequest(_message.Message):
     __slots__ = ("hospital_code", "number")
     HOSPITAL_CODE_FIELD_NUMBER: _ClassVar[int]
@@ -582,6 +659,30 @@ class GetDaySummaryResponse(_message.Message):
     entries: _containers.RepeatedCompositeFieldContainer[ReconcileEntry]
     reconciliations: _containers.RepeatedCompositeFieldContainer[ReconciliationRecord]
     def __init__(self, lines: _Optional[_Iterable[_Union[DaySummaryLine, _Mapping]]] = ..., net_compensation: _Optional[str] = ..., entries: _Optional[_Iterable[_Union[ReconcileEntry, _Mapping]]] = ..., reconciliations: _Optional[_Iterable[_Union[ReconciliationRecord, _Mapping]]] = ...) -> None: ...
+
+class ListReconciliationsRequest(_message.Message):
+    __slots__ = ("hospital_code", "first_day", "last_day", "differences_only", "page_size", "page")
+    HOSPITAL_CODE_FIELD_NUMBER: _ClassVar[int]
+    FIRST_DAY_FIELD_NUMBER: _ClassVar[int]
+    LAST_DAY_FIELD_NUMBER: _ClassVar[int]
+    DIFFERENCES_ONLY_FIELD_NUMBER: _ClassVar[int]
+    PAGE_SIZE_FIELD_NUMBER: _ClassVar[int]
+    PAGE_FIELD_NUMBER: _ClassVar[int]
+    hospital_code: str
+    first_day: _date_pb2.Date
+    last_day: _date_pb2.Date
+    differences_only: bool
+    page_size: int
+    page: int
+    def __init__(self, hospital_code: _Optional[str] = ..., first_day: _Optional[_Union[_date_pb2.Date, _Mapping]] = ..., last_day: _Optional[_Union[_date_pb2.Date, _Mapping]] = ..., differences_only: _Optional[bool] = ..., page_size: _Optional[int] = ..., page: _Optional[int] = ...) -> None: ...
+
+class ListReconciliationsResponse(_message.Message):
+    __slots__ = ("reconciliations", "total_count")
+    RECONCILIATIONS_FIELD_NUMBER: _ClassVar[int]
+    TOTAL_COUNT_FIELD_NUMBER: _ClassVar[int]
+    reconciliations: _containers.RepeatedCompositeFieldContainer[ReconciliationRecord]
+    total_count: int
+    def __init__(self, reconciliations: _Optional[_Iterable[_Union[ReconciliationRecord, _Mapping]]] = ..., total_count: _Optional[int] = ...) -> None: ...
 
 class Projection(_message.Message):
     __slots__ = ("source", "sequence", "head_sequence", "lag_sequences", "lag_seconds", "synced", "apply_time", "rows", "applying_here")

@@ -80,6 +80,11 @@ class SettlementServiceStub:
                 request_serializer=ncms_dot_settlement_dot_v1_dot_settlement__pb2.GetYearTotalsRequest.SerializeToString,
                 response_deserializer=ncms_dot_settlement_dot_v1_dot_settlement__pb2.GetYearTotalsResponse.FromString,
                 _registered_method=True)
+        self.SearchSettlements = channel.unary_unary(
+                '/ncms.settlement.v1.SettlementService/SearchSettlements',
+                request_serializer=ncms_dot_settlement_dot_v1_dot_settlement__pb2.SearchSettlementsRequest.SerializeToString,
+                response_deserializer=ncms_dot_settlement_dot_v1_dot_settlement__pb2.SearchSettlementsResponse.FromString,
+                _registered_method=True)
 
 
 class SettlementServiceServicer:
@@ -145,6 +150,15 @@ class SettlementServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def SearchSettlements(self, request, context):
+        """Settlements found by hospital, settlement time, members, card, number and state,
+        sorted and paged (the centre's web console). Fund officers and auditors of the
+        centre, admin, internal clients not bound to a hospital.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_SettlementServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -182,6 +196,11 @@ def add_SettlementServiceServicer_to_server(servicer, server):
                     servicer.GetYearTotals,
                     request_deserializer=ncms_dot_settlement_dot_v1_dot_settlement__pb2.GetYearTotalsRequest.FromString,
                     response_serializer=ncms_dot_settlement_dot_v1_dot_settlement__pb2.GetYearTotalsResponse.SerializeToString,
+            ),
+            'SearchSettlements': grpc.unary_unary_rpc_method_handler(
+                    servicer.SearchSettlements,
+                    request_deserializer=ncms_dot_settlement_dot_v1_dot_settlement__pb2.SearchSettlementsRequest.FromString,
+                    response_serializer=ncms_dot_settlement_dot_v1_dot_settlement__pb2.SearchSettlementsResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -384,6 +403,33 @@ class SettlementService:
             '/ncms.settlement.v1.SettlementService/GetYearTotals',
             ncms_dot_settlement_dot_v1_dot_settlement__pb2.GetYearTotalsRequest.SerializeToString,
             ncms_dot_settlement_dot_v1_dot_settlement__pb2.GetYearTotalsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def SearchSettlements(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/ncms.settlement.v1.SettlementService/SearchSettlements',
+            ncms_dot_settlement_dot_v1_dot_settlement__pb2.SearchSettlementsRequest.SerializeToString,
+            ncms_dot_settlement_dot_v1_dot_settlement__pb2.SearchSettlementsResponse.FromString,
             options,
             channel_credentials,
             insecure,
@@ -617,6 +663,11 @@ class ReconciliationServiceStub:
                 request_serializer=ncms_dot_settlement_dot_v1_dot_settlement__pb2.GetDaySummaryRequest.SerializeToString,
                 response_deserializer=ncms_dot_settlement_dot_v1_dot_settlement__pb2.GetDaySummaryResponse.FromString,
                 _registered_method=True)
+        self.ListReconciliations = channel.unary_unary(
+                '/ncms.settlement.v1.ReconciliationService/ListReconciliations',
+                request_serializer=ncms_dot_settlement_dot_v1_dot_settlement__pb2.ListReconciliationsRequest.SerializeToString,
+                response_deserializer=ncms_dot_settlement_dot_v1_dot_settlement__pb2.ListReconciliationsResponse.FromString,
+                _registered_method=True)
 
 
 class ReconciliationServiceServicer:
@@ -641,6 +692,14 @@ class ReconciliationServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def ListReconciliations(self, request, context):
+        """The latest reconciliation of each hospital and day in a range, newest day first
+        (the centre's web console). Fund officers, auditors, admin, internal not bound.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_ReconciliationServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -653,6 +712,11 @@ def add_ReconciliationServiceServicer_to_server(servicer, server):
                     servicer.GetDaySummary,
                     request_deserializer=ncms_dot_settlement_dot_v1_dot_settlement__pb2.GetDaySummaryRequest.FromString,
                     response_serializer=ncms_dot_settlement_dot_v1_dot_settlement__pb2.GetDaySummaryResponse.SerializeToString,
+            ),
+            'ListReconciliations': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListReconciliations,
+                    request_deserializer=ncms_dot_settlement_dot_v1_dot_settlement__pb2.ListReconciliationsRequest.FromString,
+                    response_serializer=ncms_dot_settlement_dot_v1_dot_settlement__pb2.ListReconciliationsResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -710,6 +774,33 @@ class ReconciliationService:
             '/ncms.settlement.v1.ReconciliationService/GetDaySummary',
             ncms_dot_settlement_dot_v1_dot_settlement__pb2.GetDaySummaryRequest.SerializeToString,
             ncms_dot_settlement_dot_v1_dot_settlement__pb2.GetDaySummaryResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListReconciliations(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/ncms.settlement.v1.ReconciliationService/ListReconciliations',
+            ncms_dot_settlement_dot_v1_dot_settlement__pb2.ListReconciliationsRequest.SerializeToString,
+            ncms_dot_settlement_dot_v1_dot_settlement__pb2.ListReconciliationsResponse.FromString,
             options,
             channel_credentials,
             insecure,
