@@ -10,6 +10,8 @@ from ncms.settlement.v1 import settlement_pb2_grpc
 
 
 class Backends(Connections):
+    services = ("catalog", "enrollment", "settlement")
+
     @property
     def catalog(self) -> catalog_pb2_grpc.CatalogServiceStub:
         return self.stub("catalog", catalog_pb2_grpc.CatalogServiceStub)

@@ -181,6 +181,9 @@ class CallProcessor:
         return Outcome(value=value, hospital=hospital)
 
 
+    def readiness(self, *, verbose: bool = False) -> tuple[bool, list[tuple[str, str]]]:
+        return self.backends.readiness(verbose=verbose)
+
     def close(self) -> None:
         self.backends.close()
 

@@ -2,11 +2,14 @@
 service): everything about the HTTP and SOAP envelope, nothing about the business.
 
 Routes: ``/NcmsService.asmx`` (POST: SOAP 1.1, or SOAP 1.2 by its content type;
-GET ``?wsdl``/``?WSDL``: the WSDL with the configured public address), ``/healthz``.
-Before spyne sees a request: the body-size limit (HTTP 413), refusal of any DTD
-(no entity expansion, no external fetch, memory stays flat), and the client's
-address (the socket peer, or, behind configured trusted proxies, the nearest
-untrusted hop of X-Forwarded-For).
+GET ``?wsdl``/``?WSDL``: the WSDL with the configured public address); ``/healthz``
+(liveness: the process answers); ``/readyz`` (readiness: identity answers and this
+process's credentials are good; ``?verbose`` also lists the services behind it).
+Before spyne sees a request: the body-size limit (HTTP 413), the XML parsed safely in
+any encoding with any DTD refused (xml_request.py; spyne takes the parsed envelope),
+and the client's address (the socket peer, or, behind configured trusted proxies, the
+nearest untrusted hop of X-Forwarded-For). Whatever goes wrong, the answer to a POST
+is a SOAP Fault, never an HTML page or a traceback.
 """
 
 from __future__ import annotations
@@ -15,7 +18,9 @@ import contextlib
 import io
 import ipaddress
 import logging
+import sys
 import time
+import uuid
 from collections.abc import Callable, Iterable, Sequence
 from typing import Protocol
 from xml.sax.saxutils import escape as xml_escape
@@ -26,7 +31,7 @@ from runtime import metrics, telemetry
 from runtime.logging import quiet_loggers
 from runtime.settings import Settings
 
-from . import message_header, soap, wsdl
+from . import message_header, soap, wsdl, xml_request
 from .calls import Outcome
 from .operations import DATASET, Operation
 
@@ -85,13 +90,29 @@ def _plain(start_response: StartResponse, status: str, body: bytes,
     return [body]
 
 
-def _fault(start_response: StartResponse, status: str, code: str, message: str) -> list[bytes]:
+def fault_body(code: str, message: str, *, soap12: bool = False) -> tuple[bytes, str]:
+    """A SOAP Fault (1.1, or 1.2) and its content type: ``code`` is ``Client.…`` or
+    ``Server.…`` (1.2: Sender or Receiver, with the rest as the reason's prefix)."""
     message = xml_escape(message)
+    if soap12:
+        value = "soap:Sender" if code.startswith("Client") else "soap:Receiver"
+        body = ('<?xml version="1.0" encoding="utf-8"?>'
+                '<soap:Envelope xmlns:soap="http://www.w3.org/2003/05/soap-envelope"><soap:Body><soap:Fault>'
+                f"<soap:Code><soap:Value>{value}</soap:Value></soap:Code>"
+                f'<soap:Reason><soap:Text xml:lang="zh-CN">{xml_escape(code)}: {message}</soap:Text></soap:Reason>'
+                "</soap:Fault></soap:Body></soap:Envelope>")
+        return body.encode(), "application/soap+xml; charset=utf-8"
     body = ('<?xml version="1.0" encoding="utf-8"?>'
             '<soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/"><soap:Body>'
             f"<soap:Fault><faultcode>soap:{code}</faultcode><faultstring>{message}</faultstring>"
-            "</soap:Fault></soap:Body></soap:Envelope>").encode()
-    return _plain(start_response, status, body, "text/xml; charset=utf-8")
+            "</soap:Fault></soap:Body></soap:Envelope>")
+    return body.encode(), "text/xml; charset=utf-8"
+
+
+def _fault(start_response: StartResponse, status: str, code: str, message: str, *,
+           soap12: bool = False) -> list[bytes]:
+    body, content_type = fault_body(code, message, soap12=soap12)
+    return _plain(start_response, status, body, content_type)
 
 
 class Processor(Protocol):
@@ -99,6 +120,8 @@ class Processor(Protocol):
 
     def process(self, operation: Operation, parameters: dict, client_ip: str,
                 header: message_header.MessageHeader | None = None) -> Outcome: ...
+
+    def readiness(self, *, verbose: bool = False) -> tuple[bool, list[tuple[str, str]]]: ...
 
     def close(self) -> None: ...
 
@@ -153,10 +176,33 @@ class SoapFront:
     # --- WSGI ---------------------------------------------------------------------------
 
     def __call__(self, environ: dict, start_response: StartResponse) -> Iterable[bytes]:
+        try:
+            return self._serve(environ, start_response)
+        except Exception:
+            reference = uuid.uuid4().hex[:12]
+            log.exception("a request failed unexpectedly (reference %s)", reference)
+            soap12 = environ.get("CONTENT_TYPE", "").startswith("application/soap+xml")
+            body, content_type = fault_body("Server", f"服务器内部错误, 参考号 {reference} "
+                                                      f"(internal error, reference {reference})", soap12=soap12)
+            start_response("500 Internal Server Error",
+                           [("Content-Type", content_type), ("Content-Length", str(len(body)))],
+                           sys.exc_info())
+            return [body]
+
+    def _ready(self, environ: dict, start_response: StartResponse) -> list[bytes]:
+        verbose = "verbose" in environ.get("QUERY_STRING", "")
+        ready, states = self.processor.readiness(verbose=verbose)
+        lines = ["ready" if ready else "not ready", *(f"{name}: {state}" for name, state in states)]
+        return _plain(start_response, "200 OK" if ready else "503 Service Unavailable",
+                      ("\n".join(lines) + "\n").encode())
+
+    def _serve(self, environ: dict, start_response: StartResponse) -> Iterable[bytes]:
         path = environ.get("PATH_INFO", "").lower()
         method = environ.get("REQUEST_METHOD", "GET")
         if path == "/healthz":
             return _plain(start_response, "200 OK", b"ok\n")
+        if path == "/readyz":
+            return self._ready(environ, start_response)
         if path != ENDPOINT:
             return _plain(start_response, "404 Not Found", b"not found; the service is at /NcmsService.asmx\n")
         if method in ("GET", "HEAD"):
@@ -166,20 +212,22 @@ class SoapFront:
                           b"NCMS legacy SOAP service; the WSDL is at ?wsdl\n")
         if method != "POST":
             return _plain(start_response, "405 Method Not Allowed", b"use POST\n")
+        content_type = environ.get("CONTENT_TYPE", "")
+        soap12 = content_type.startswith("application/soap+xml")
         body = self._read_body(environ)
         if body is None:
             return _fault(start_response, "413 Payload Too Large", "Client.RequestTooLarge",
-                          f"the request is larger than {self.max_body} bytes")
-        if b"<!DOCTYPE" in body:
-            return _fault(start_response, "400 Bad Request", "Client.DTDNotAllowed",
-                          "document type declarations are not accepted")
+                          f"请求超过 {self.max_body} 字节 (the request is larger than {self.max_body} bytes)",
+                          soap12=soap12)
+        try:
+            environ[soap.PARSED_ENVELOPE] = xml_request.parse(body, content_type)
+        except xml_request.NotXml as refused:
+            return _fault(start_response, refused.status, refused.code, refused.message, soap12=soap12)
         environ["wsgi.input"] = io.BytesIO(body)
         environ["CONTENT_LENGTH"] = str(len(body))
         environ[CLIENT_IP] = self.proxies.client_address(
             environ.get("REMOTE_ADDR", ""), environ.get("HTTP_X_FORWARDED_FOR"))
-        content_type = environ.get("CONTENT_TYPE", "")
-        target = self._soap12 if content_type.startswith("application/soap+xml") else self._soap11
-        return target(environ, start_response)
+        return (self._soap12 if soap12 else self._soap11)(environ, start_response)
 
     def _read_body(self, environ: dict) -> bytes | None:
         """The request body, or None when it exceeds the limit (read no further)."""

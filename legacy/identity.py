@@ -27,8 +27,23 @@ from runtime.settings import Settings
 log = logging.getLogger(__name__)
 
 
+def health(channel: grpc.Channel, timeout: float) -> str:
+    """The state a server's gRPC health check gives (SERVING, NOT_SERVING…), or why
+    there is none."""
+    from grpc_health.v1 import health_pb2, health_pb2_grpc
+
+    try:
+        status = health_pb2_grpc.HealthStub(channel).Check(health_pb2.HealthCheckRequest(), timeout=timeout).status
+    except grpc.RpcError as exc:
+        return f"UNREACHABLE ({exc.code().name})"
+    return health_pb2.HealthCheckResponse.ServingStatus.Name(status)
+
+
 class Connections:
     """Identity, and any other service by name (its address from the settings)."""
+
+    # The services behind identity that the operations use (listed by /readyz?verbose).
+    services: tuple[str, ...] = ()
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
@@ -52,16 +67,41 @@ class Connections:
             self._stubs: dict[tuple[str, type], Any] = {}
             self._pid = os.getpid()
 
+    def _channel(self, service: str) -> grpc.Channel:
+        self._ensure()
+        with self._lock:
+            if service not in self._channels:
+                self._channels[service] = open_channel(self.settings.address_of(service))
+            return self._channels[service]
+
     def stub(self, service: str, stub_class: type) -> Any:
         """The stub of ``service`` (channel opened once per worker process)."""
         self._ensure()
         stub = self._stubs.get((service, stub_class))
         if stub is None:
+            channel = self._channel(service)
             with self._lock:
-                if service not in self._channels:
-                    self._channels[service] = open_channel(self.settings.address_of(service))
-                stub = self._stubs[(service, stub_class)] = stub_class(self._channels[service])
+                stub = self._stubs[(service, stub_class)] = stub_class(channel)
         return stub
+
+    def readiness(self, *, verbose: bool = False, timeout: float = 0.8) -> tuple[bool, list[tuple[str, str]]]:
+        """Whether this process can serve calls: identity answers SERVING and this
+        process's client credentials get a token (every call is authenticated there
+        first). With ``verbose``, the state of each service behind it too, reported
+        but not judged (docs/decisions.md: readiness is this process's, an outage
+        of a service is every gateway's and is answered E9001)."""
+        self._ensure()
+        state = health(self._channels["identity"], timeout)
+        ready = state == "SERVING"
+        if ready:
+            try:
+                self._credentials.metadata()
+            except grpc.RpcError as exc:
+                ready, state = False, f"SERVING, but this process's client credentials are refused ({exc.code().name})"
+        states = [("identity", state)]
+        if verbose:
+            states += [(service, health(self._channel(service), timeout)) for service in self.services]
+        return ready, states
 
     def call(self, method: Callable[..., Any], request: Any, token: str) -> Any:
         """``method(request)`` as the caller whose token is given; errors as ContractError."""

@@ -63,7 +63,7 @@ def find(header_elements: Iterable[etree._Element] | None) -> MessageHeader | No
     """The MessageHeader among a SOAP envelope's header elements, values as sent (a
     missing child counts as empty); None when the call had none. Of several, the first
     counts: the digest binds it, so nothing added beside it changes the decision."""
-    for element in header_elements or ():
+    for element in () if header_elements is None else header_elements:
         if isinstance(element.tag, str) and element.tag == TAG:
             return MessageHeader(_child_text(element, "msgid"), _child_text(element, "sendtime"))
     return None

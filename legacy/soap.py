@@ -1,11 +1,12 @@
 """The spyne side of the gateway: SOAP 1.1 and 1.2, one method per contract operation.
 
 spyne parses the envelope, dispatches on the body element (whatever SOAPAction
-says) and writes responses and faults. Two things it cannot do alone are added here:
-a DataSet parameter or result is a schema *and* a diffgram (spyne's ``AnyXml`` keeps
-only the first child), so the protocols get a ``DataSetXml`` type handled whole; and
-the WSDL is generated from the operation table in the ASMX shape (wsdl.py) rather
-than by spyne.
+says) and writes responses and faults. Three things it cannot do alone are added
+here: a DataSet parameter or result is a schema *and* a diffgram (spyne's ``AnyXml``
+keeps only the first child), so the protocols get a ``DataSetXml`` type handled whole;
+the envelope is the one the front parsed safely (xml_request.py), never bytes parsed
+again by spyne; and the WSDL is generated from the operation table in the ASMX shape
+(wsdl.py) rather than by spyne.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from collections.abc import Callable, Sequence
 import spyne.const
 from lxml import etree
 from spyne import AnyXml, Application, ComplexModel, ServiceBase, Unicode, rpc
+from spyne.error import RequestNotAllowed
 from spyne.protocol.soap import Soap11, Soap12
 
 from .operations import DATASET, Operation
@@ -42,6 +44,10 @@ class ErrorInfo(ComplexModel):
     _type_info = [("code", Unicode), ("message", Unicode)]
 
 
+# The WSGI environ key under which the front leaves the envelope it parsed.
+PARSED_ENVELOPE = "ncms.envelope"
+
+
 class _DataSetHandling:
     """Protocol mix-in: read and write ``DataSetXml`` whole."""
 
@@ -56,6 +62,18 @@ class _DataSetHandling:
         element = etree.SubElement(parent, f"{{{ns}}}{name}")
         for child in inst:
             element.append(child)
+
+    def create_in_document(self, ctx, charset=None):
+        """The envelope the front parsed (with spyne's own check that a call is a POST
+        with a Content-Type); spyne's parser never runs."""
+        environ = getattr(ctx.transport, "req_env", None) or {}
+        parsed = environ.get(PARSED_ENVELOPE)
+        if parsed is None:
+            raise RequestNotAllowed("请求未经解析 (the request was not parsed by the front)")
+        if ctx.transport.get_request_content_type() is None or ctx.transport.get_request_method() != "POST":
+            ctx.transport.resp_code = "405 Method Not Allowed"
+            raise RequestNotAllowed("须以 POST 发送并带 Content-Type (POST with a Content-Type header)")
+        ctx.in_document = (parsed, {})
 
 
 class NcmsSoap11(_DataSetHandling, Soap11):

@@ -13,7 +13,7 @@ import requests
 import sqlalchemy as sa
 from lxml import etree
 
-from legacy.client import LegacyCaller, Reply
+from legacy.client import LegacyCaller, Reply, sign
 from services.settlement.models import Admission, Settlement
 from tests.support.soap import Legacy, envelope
 from tests.support.suite import new_hospital, new_user
@@ -205,4 +205,224 @@ def test_demo_walkthrough_stops_at_a_refusal(identity):
         "E2001:")
 
 
-_ = (CARD, MEMBER, codecs, requests, envelope, code_of)  # used by the sections below
+
+# --- finding 6: XML safety is the parser's, in every encoding ----------------------------------------
+
+PASSWORD = "Passw0rd!x"
+SOAP_NS = "http://schemas.xmlsoap.org/soap/envelope/"
+
+
+@pytest.fixture
+def gateway(identity):
+    key = new_hospital(identity.admin)
+    new_user(identity.admin, permissions="ABCDEFGHIJ")
+    return Legacy(identity.start_gateway(), key)
+
+
+def _post(his: Legacy, body: bytes, content_type: str = "text/xml; charset=utf-8") -> requests.Response:
+    return his.session.post(his.url, data=body, timeout=30, headers={
+        "Content-Type": content_type, "SOAPAction": '"urn:ncms:his:v1/yhklxgjk"'})
+
+
+def _fault(response: requests.Response) -> str:
+    """The fault code of a SOAP Fault answer (and that it is one, not a page)."""
+    assert response.headers["Content-Type"].startswith(("text/xml", "application/soap+xml")), response.text
+    assert b"Traceback" not in response.content and b"<html" not in response.content.lower()
+    document = etree.fromstring(response.content)
+    code = document.findtext(f".//{{{SOAP_NS}}}Fault/faultcode")
+    if code is None:  # SOAP 1.2
+        code = "".join(document.find(".//{http://www.w3.org/2003/05/soap-envelope}Fault").itertext())
+    return code
+
+
+def _same_password_call(his: Legacy) -> str:
+    """A signed, valid call as text (yhklxgjk to the same password: E1102 once authenticated)."""
+    params = his.params("yhklxgjk", ykl=PASSWORD, xkl=PASSWORD)
+    params["xxzy"] = sign(his.key, "yhklxgjk", params)
+    return envelope("yhklxgjk", params).decode("utf-8").split("?>", 1)[1]
+
+
+DOCTYPES = {
+    "internal-subset": '<!DOCTYPE x [<!ENTITY e "entity">]>',
+    "system": '<!DOCTYPE x SYSTEM "file:///etc/passwd">',
+    "public": '<!DOCTYPE html PUBLIC "-//W3C//DTD XHTML 1.0 Strict//EN" "http://127.0.0.1:9/x.dtd">',
+    "bare": "<!DOCTYPE x>",
+}
+
+# (declaration or not, codec, BOM or not, Content-Type charset)
+ENCODINGS = [
+    ('<?xml version="1.0" encoding="utf-8"?>', "utf-8", b"", "utf-8"),
+    ("", "utf-8", codecs.BOM_UTF8, None),
+    ('<?xml version="1.0" encoding="UTF-16"?>', "utf-16-le", codecs.BOM_UTF16_LE, None),
+    ('<?xml version="1.0" encoding="UTF-16"?>', "utf-16-be", codecs.BOM_UTF16_BE, None),
+    ('<?xml version="1.0" encoding="UTF-16"?>', "utf-16-le", b"", None),  # no BOM: detected from "<?"
+    ('<?xml version="1.0" encoding="UTF-16"?>', "utf-16-be", b"", None),
+    ("", "utf-16-le", codecs.BOM_UTF16_LE, "utf-16"),
+    ("", "utf-16-le", b"", "utf-16le"),
+    ('<?xml version="1.0"?>', "utf-16-be", b"", "UTF-16BE"),
+    ('<?xml version="1.0" encoding="utf-8"?>', "utf-16-le", codecs.BOM_UTF16_LE, "utf-8"),  # the BOM wins
+    ('<?xml version="1.0" encoding="GBK"?>', "gbk", b"", None),
+    ("", "gb18030", b"", '"GB18030"'),
+]
+ENCODING_IDS = [f"{codec}{'-bom' if bom else ''}{'-decl' if decl else ''}-{charset or 'nocharset'}"
+                for decl, codec, bom, charset in ENCODINGS]
+
+
+def _content_type(charset: str | None) -> str:
+    return "text/xml" if charset is None else f"text/xml; charset={charset}"
+
+
+@pytest.mark.parametrize("declaration,codec,bom,charset", ENCODINGS, ids=ENCODING_IDS)
+def test_every_encoding_is_read_and_a_doctype_refused_in_each(gateway, declaration, codec, bom, charset):
+    call = _same_password_call(gateway)
+    plain = bom + (declaration + call).encode(codec)
+    assert etree.fromstring(_post(gateway, plain, _content_type(charset)).content).findtext(
+        ".//{urn:ncms:his:v1}yhklxgjkResult") == "E1102:新旧口令相同"  # read, signed and authenticated
+    for name, doctype in DOCTYPES.items():
+        body = bom + (declaration + doctype + call).encode(codec)
+        response = _post(gateway, body, _content_type(charset))
+        assert response.status_code == 400 and "DTDNotAllowed" in _fault(response), (name, response.text)
+
+
+def test_entities_and_the_network_are_never_loaded(gateway, tmp_path):
+    import http.server
+    import threading
+
+    hits: list[str] = []
+
+    class Count(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):  # noqa: N802
+            hits.append(self.path)
+            self.send_response(200)
+            self.end_headers()
+            self.wfile.write(b'<!ENTITY leak "LEAKED-BY-NETWORK">')
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Count)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    secret = tmp_path / "secret.txt"
+    secret.write_text("LEAKED-BY-FILE", encoding="utf-8")
+    where = f"http://127.0.0.1:{server.server_port}"
+    call = _same_password_call(gateway)
+    try:
+        attacks = [
+            f'<!DOCTYPE x [<!ENTITY f SYSTEM "file://{secret}">]>' + call.replace(PASSWORD + "<", "&f;<", 1),
+            f'<!DOCTYPE x [<!ENTITY n SYSTEM "{where}/entity">]>' + call.replace(PASSWORD + "<", "&n;<", 1),
+            f'<!DOCTYPE x [<!ENTITY % p SYSTEM "{where}/parameter"> %p;]>' + call,
+            f'<!DOCTYPE x SYSTEM "{where}/external.dtd">' + call,
+        ]
+        for attack in attacks:
+            for codec, bom in (("utf-8", b""), ("utf-16-le", codecs.BOM_UTF16_LE)):
+                response = _post(gateway, bom + attack.encode(codec), "text/xml")
+                assert response.status_code == 400 and "DTDNotAllowed" in _fault(response)
+                assert b"LEAKED" not in response.content
+        # XInclude is never processed: the element is data like any other
+        xinclude = call.replace("<soap:Body>", f'<soap:Body><xi:include xmlns:xi="http://www.w3.org/2001/XInclude" '
+                                               f'href="{where}/xinclude" parse="text"/>', 1)
+        assert b"LEAKED" not in _post(gateway, xinclude.encode()).content
+    finally:
+        server.shutdown()
+    assert hits == []
+
+
+NOT_SOAP = {
+    "empty": (b"", "text/xml; charset=utf-8", "EmptyRequest"),
+    "blank": (b"  \r\n ", "text/xml", "EmptyRequest"),
+    "text": (b"not xml at all", "text/xml", "XMLSyntaxError"),
+    "json": (b'{"yydm": "450200001"}', "application/json", "XMLSyntaxError"),
+    "html-page": (b"<!DOCTYPE html><html><body><h1>hi</h1></body></html>", "text/html", "DTDNotAllowed"),
+    "html-sloppy": (b"<html><body><br><p>hi</body></html>", "text/html", "XMLSyntaxError"),
+    "html-wellformed": (b"<html><body><p>hi</p></body></html>", "text/html", "SoapError"),
+    "binary": (bytes(range(256)) * 4, "application/octet-stream", "XMLSyntaxError"),
+    "gbk-said-utf8": ('<a>中文</a>'.encode("gbk"), "text/xml; charset=utf-8", "BadEncoding"),
+    "gbk-declared-utf8": ('<?xml version="1.0" encoding="utf-8"?><a>中文</a>'.encode("gbk"), "text/xml",
+                          "XMLSyntaxError"),
+    "utf8-said-utf16": (b"<a>odd</a>!", "text/xml; charset=utf-16", "BadEncoding"),
+    "utf8-said-utf16-even": (b"<a>even!</a>", "text/xml; charset=utf-16le", "XMLSyntaxError"),
+    "unknown-charset": (b"<a/>", "text/xml; charset=x-no-such-codec", "UnsupportedEncoding"),
+    "utf16-without-bom-or-declaration": ("<soap:Envelope/>".encode("utf-16-le"), "text/xml", "XMLSyntaxError"),
+    "truncated": (b'<soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/"><soap:Body>',
+                  "text/xml", "XMLSyntaxError"),
+    "undefined-entity": (b"<a>&nbsp;</a>", "text/xml", "XMLSyntaxError"),
+    "no-envelope": (b"<notsoap/>", "text/xml", "SoapError"),
+    "empty-envelope": (b'<e:Envelope xmlns:e="http://schemas.xmlsoap.org/soap/envelope/"/>', "text/xml", "SoapError"),
+}
+
+
+@pytest.mark.parametrize("name", NOT_SOAP)
+def test_every_body_that_is_not_soap_gets_a_soap_fault(gateway, name):
+    body, content_type, code = NOT_SOAP[name]
+    response = _post(gateway, body, content_type)
+    assert response.status_code in (400, 415, 500)
+    assert code in _fault(response)
+
+
+def test_soap12_bodies_that_are_not_soap_get_a_soap12_fault(gateway):
+    response = _post(gateway, b"not xml", 'application/soap+xml; charset=utf-8; action="urn:ncms:his:v1/yhklxgjk"')
+    assert response.headers["Content-Type"].startswith("application/soap+xml")
+    assert "Sender" in _fault(response) and "XMLSyntaxError" in _fault(response)
+
+
+def test_requests_that_fail_inside_answer_a_fault_with_a_reference_not_a_page(identity, monkeypatch, caplog):
+    from legacy import front
+
+    key = new_hospital(identity.admin)
+    new_user(identity.admin, permissions="ABCDEFGHIJ")
+    his = Legacy(identity.start_gateway(), key)
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr(front.xml_request, "parse", broken)
+    response = _post(his, _same_password_call(his).encode())
+    assert response.status_code == 500 and "Server" in _fault(response)
+    assert "参考号" in response.text and "a bug" not in response.text
+
+
+# --- finding 9: liveness and readiness -------------------------------------------------------------
+
+def test_readiness_is_identity_and_the_services_are_listed(identity):
+    key = new_hospital(identity.admin)
+    new_user(identity.admin, permissions="ABCDEFGHIJ")
+    url = identity.start_gateway(grpc_deadline_seconds=1.0)
+    base = url.rsplit("/", 1)[0]
+    assert requests.get(f"{base}/healthz", timeout=10).text == "ok\n"
+    ready = requests.get(f"{base}/readyz", timeout=10)
+    assert ready.status_code == 200 and ready.text.splitlines() == ["ready", "identity: SERVING"]
+    verbose = requests.get(f"{base}/readyz?verbose", timeout=10).text.splitlines()
+    assert verbose[:2] == ["ready", "identity: SERVING"]
+    assert {line.split(":")[0] for line in verbose[2:]} == {"catalog", "enrollment", "settlement"}
+    assert all("UNREACHABLE" in line for line in verbose[2:])  # none of them runs here: listed, not judged
+    identity.servers.pop("identity").stop(grace=0)
+    down = requests.get(f"{base}/readyz", timeout=10)
+    assert down.status_code == 503 and down.text.startswith("not ready\nidentity: UNREACHABLE")
+    assert requests.get(f"{base}/healthz", timeout=10).status_code == 200  # alive all the same
+    assert Legacy(url, key).call("chryxxjk", chzh="1").error_info()[0] == "E9001"
+
+
+def test_readiness_with_credentials_identity_refuses(identity):
+    new_hospital(identity.admin)
+    from pydantic import SecretStr
+
+    url = identity.start_gateway(gateway_client_secret=SecretStr("not-the-gateway-secret-0123456789abcdef"))
+    response = requests.get(url.rsplit("/", 1)[0] + "/readyz", timeout=10)
+    assert response.status_code == 503 and "credentials are refused" in response.text
+
+
+def test_readiness_lists_a_dead_settlement(identity):
+    world = build(identity)
+    import time
+
+    base = world.url.rsplit("/", 1)[0]
+    deadline = time.monotonic() + 60
+    while "settlement: SERVING" not in (lines := requests.get(f"{base}/readyz?verbose", timeout=10).text.splitlines()):
+        assert time.monotonic() < deadline, lines  # settlement is ready once its copies have caught up
+        time.sleep(0.2)
+    identity.servers.pop("settlement").stop(grace=0)
+    lines = requests.get(f"{base}/readyz?verbose", timeout=10).text.splitlines()
+    assert lines[0] == "ready" and any(line.startswith("settlement: UNREACHABLE") for line in lines)
+
+
+_ = (CARD, MEMBER, code_of)
