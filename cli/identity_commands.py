@@ -247,6 +247,23 @@ def hospital_enable(ctx: Context, code) -> None:
     ctx.emit(_hospital_dict(h), lambda: click.echo(_("hospital {code} enabled").format(code=code)))
 
 
+@hospital.command("message-header", help=_(
+    "Require the MessageHeader (msgid, sendtime) against replay on every call of a hospital, or "
+    "make it optional again. Required: calls without it are refused (E1008). Turn it on once the "
+    "hospital's HIS sends it."))
+@click.option("--code", required=True, help=HOSPITAL)
+@click.option("--required/--optional", default=True, show_default=True,
+              help=_("Required, or optional (the default of every hospital)."))
+@pass_context
+def hospital_message_header(ctx: Context, code, required) -> None:
+    with ctx.calling("identity"):
+        h = ctx.identity.SetMessageHeaderRequired(_pb().SetMessageHeaderRequiredRequest(
+            code=code, required=required)).hospital
+    ctx.emit(_hospital_dict(h), lambda: click.echo(
+        (_("hospital {code}: calls without a MessageHeader are refused (E1008)") if h.message_header_required
+         else _("hospital {code}: the MessageHeader is optional")).format(code=code)))
+
+
 @hospital.command("endpoint", help=_("Where and as whom the NCMS calls the hospital's own service (zysjcxjk)."))
 @click.option("--code", required=True, help=HOSPITAL)
 @click.option("--url", required=True, help=_("The hospital's own SOAP address, e.g. "
@@ -287,10 +304,12 @@ def hospital_list(ctx: Context) -> None:
         hospitals = ctx.identity.ListHospitals(_pb().ListHospitalsRequest()).hospitals
 
     def human() -> None:
-        table([_("code"), _("name"), _("level"), _("algorithm"), _("signing key"), _("state"), _("endpoint")],
+        table([_("code"), _("name"), _("level"), _("algorithm"), _("signing key"), _("state"), _("MessageHeader"),
+               _("endpoint")],
               [[h.code, h.name, level_name(h.level), _algorithm_name(h.digest_algorithm), _key_state(h),
                 (_("disabled: {reason}").format(reason=h.disable_reason or "-") if h.HasField("disable_time")
-                 else _("active")), h.endpoint] for h in hospitals])
+                 else _("active")), _("must be sent") if h.message_header_required else _("optional"), h.endpoint]
+               for h in hospitals])
         click.echo(ngettext("{n} hospital", "{n} hospitals", len(hospitals)).format(n=len(hospitals)))
 
     ctx.emit({"hospitals": [_hospital_dict(h) for h in hospitals]}, human)

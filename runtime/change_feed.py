@@ -45,6 +45,7 @@ from sqlalchemy import (
 from .clock import utcnow
 from .db import Database, UTCDateTime
 from .errors import DomainError, Status, invalid_argument
+from .periodic import Periodic
 
 log = logging.getLogger(__name__)
 
@@ -217,30 +218,14 @@ def page_size(requested: int) -> int:
     return min(requested or 1000, 5000)
 
 
-class Trimmer:
+class Trimmer(Periodic):
     """Trims feeds now and then (every ``interval`` seconds), in a thread of its own."""
 
     def __init__(self, feeds: Sequence[ChangeFeed], retention: timedelta, interval: float = 3600.0) -> None:
-        self._feeds = feeds
-        self._retention = retention
-        self._interval = interval
-        self._stopping = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="feed-trimmer", daemon=True)
+        def trim() -> None:
+            for feed in feeds:
+                dropped = feed.trim(retention)
+                if dropped:
+                    log.info("feed %s: %d changes older than %s trimmed", feed.name, dropped, retention)
 
-    def start(self) -> Trimmer:
-        self._thread.start()
-        return self
-
-    def _run(self) -> None:
-        while not self._stopping.wait(self._interval):
-            for feed in self._feeds:
-                try:
-                    dropped = feed.trim(self._retention)
-                    if dropped:
-                        log.info("feed %s: %d changes older than %s trimmed", feed.name, dropped, self._retention)
-                except Exception:
-                    log.exception("feed %s: trimming failed; trying again later", feed.name)
-
-    def stop(self) -> None:
-        self._stopping.set()
-        self._thread.join(timeout=5)
+        super().__init__("feed-trimmer", interval, trim)

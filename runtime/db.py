@@ -321,6 +321,13 @@ def insert_ignoring_conflicts(connection: Connection, table: Table, rows: list[d
     connection.execute(_compiled_insert(connection.dialect, table, columns, None, many), rows)
 
 
+def insert_if_absent(connection: Connection, table: Table, row: dict) -> bool:
+    """INSERT one row unless one with the same unique key exists; True when inserted.
+    Atomic: of two transactions inserting the same key, one gets False."""
+    statement = _compiled_insert(connection.dialect, table, tuple(row), None, False, returning=True)
+    return connection.execute(statement, row).first() is not None
+
+
 def upsert(connection: Connection, table: Table, rows: list[dict], keys: tuple[str, ...]) -> None:
     """INSERT ``rows``, or UPDATE the row with the same ``keys`` (ON CONFLICT DO UPDATE on
     both backends). No two rows may have the same keys (one statement may not change a
@@ -330,12 +337,15 @@ def upsert(connection: Connection, table: Table, rows: list[dict], keys: tuple[s
 
 
 @functools.lru_cache(maxsize=128)
-def _compiled_insert(dialect, table: Table, columns: tuple[str, ...], keys: tuple[str, ...] | None, many: bool):
+def _compiled_insert(dialect, table: Table, columns: tuple[str, ...], keys: tuple[str, ...] | None, many: bool,
+                     returning: bool = False):
     """The INSERT ... ON CONFLICT for these columns, compiled once per dialect.
 
     SQLAlchemy 2.0 has no cache key for ON CONFLICT statements, so it would compile one
     on every call, which costs more than running it; a compiled statement executes as is.
     ``keys`` None: DO NOTHING; else DO UPDATE the other columns on a clash of ``keys``.
+    ``returning``: the primary key's first column of the rows inserted (rowcount does not
+    tell on every driver).
     """
     from sqlalchemy.dialects import postgresql, sqlite
 
@@ -345,4 +355,6 @@ def _compiled_insert(dialect, table: Table, columns: tuple[str, ...], keys: tupl
     else:
         statement = statement.on_conflict_do_update(
             index_elements=list(keys), set_={name: statement.excluded[name] for name in columns if name not in keys})
+    if returning:
+        statement = statement.returning(list(table.primary_key.columns)[0])
     return statement.compile(dialect=dialect, column_keys=list(columns), for_executemany=many)

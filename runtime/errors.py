@@ -47,6 +47,8 @@ _KINDS = [
     ErrorKind("E1005", "DIGEST_MISMATCH", "消息摘要校验失败", Status.UNAUTHENTICATED),
     ErrorKind("E1006", "USER_NOT_AUTHORIZED", "用户未授权", Status.PERMISSION_DENIED),
     ErrorKind("E1007", "HOSPITAL_INVALID", "医院代码无效", Status.UNAUTHENTICATED),
+    ErrorKind("E1008", "MESSAGE_ID_INVALID", "报文标识无效", Status.UNAUTHENTICATED),
+    ErrorKind("E1009", "SEND_TIME_OUT_OF_RANGE", "报文时间超出允许范围", Status.UNAUTHENTICATED),
     ErrorKind("E1101", "PASSWORD_WEAK", "口令强度不足", Status.INVALID_ARGUMENT),
     ErrorKind("E1102", "PASSWORD_UNCHANGED", "新旧口令相同", Status.INVALID_ARGUMENT),
     ErrorKind("E1103", "USER_EXISTS", "用户已存在", Status.ALREADY_EXISTS),

@@ -11,6 +11,11 @@ servicers stay plain synchronous code; each method of theirs runs either
   another service (imports, reports, calls to a hospital), so that it never holds up
   the loop.
 
+An inline method that finds it must do something slow after all (identity verifying
+a password it has not seen, which costs tens of milliseconds by design) calls
+``leave_event_loop()`` before any side effect: the call is then started again from
+the beginning on a worker thread, and the loop goes on serving others meanwhile.
+
 A servicer may also give native ``async`` methods (e.g. a change feed that waits for
 changes); those run on the loop.
 
@@ -63,6 +68,20 @@ SERVER_OPTIONS = [
 ]
 
 _END = object()
+
+# True while an inline method runs on the event loop.
+_on_event_loop: contextvars.ContextVar[bool] = contextvars.ContextVar("ncms_on_event_loop", default=False)
+
+
+class _RunOnWorker(Exception):  # noqa: N818 (a signal to the wrapper, not an error)
+    """Raised by leave_event_loop: run this call again on a worker thread."""
+
+
+def leave_event_loop() -> None:
+    """Called by an inline method about to block (before any side effect): the call is
+    started again on a worker thread. Does nothing when already on one."""
+    if _on_event_loop.get():
+        raise _RunOnWorker
 
 
 @dataclass(frozen=True)
@@ -197,7 +216,15 @@ class _Calls:
                 if native:
                     response = await behaviour(request, context)
                 elif inline:
-                    response = behaviour(request, sync_context)
+                    marker = _on_event_loop.set(True)
+                    try:
+                        response = behaviour(request, sync_context)
+                    except _RunOnWorker:
+                        response = _END
+                    finally:
+                        _on_event_loop.reset(marker)
+                    if response is _END:
+                        response = await in_pool(behaviour, request, sync_context)
                 else:
                     response = await in_pool(behaviour, request, sync_context)
                 failed = False

@@ -72,6 +72,9 @@ class Settings(BaseSettings):
     # Identity: the contract's numbers, configurable.
     lockout_threshold: int = Field(5, ge=1)
     lockout_minutes: int = Field(15, ge=1)
+    # The MessageHeader's sendtime may differ this much from the NCMS clock (E1009);
+    # used msgids are kept at least twice as long (soap-interface.md).
+    message_time_window_seconds: int = Field(300, ge=10, le=86400)
     password_history: int = Field(5, ge=0)
     # "strong" is argon2id at the RFC 9106 second recommendation; "fast" is for tests
     # and demos only and is refused in production.

@@ -1,6 +1,6 @@
 """Identity's rules as plain functions: check order, passwords, addresses, keys at rest."""
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
@@ -10,6 +10,8 @@ from services.identity.authentication import (
     Attempt,
     Effect,
     HospitalRecord,
+    MessageHeader,
+    PasswordCheck,
     UserRecord,
     decide,
 )
@@ -38,7 +40,7 @@ def attempt(operation="chryxxjk", password="right", ip="127.0.0.1", sign_with=KE
 
 
 def password_ok(_user, password):
-    return password == "right"
+    return PasswordCheck.MATCH if password == "right" else PasswordCheck.MISMATCH
 
 
 def refuse(a, u=user(), hospital=HOSPITAL):
@@ -78,6 +80,55 @@ def test_the_digest_message_must_name_the_operation():
     a = attempt()
     forged = Attempt(a.hospital_code, a.user, a.password, a.client_ip, "ypmljk", a.digest_message, a.digest)
     assert decide(forged, HOSPITAL, user(permissions="C"), NOW, password_ok).error_code == "E1005"
+
+
+def test_no_attempt_left_is_a_lock_and_counts_nothing():
+    decision = decide(attempt(password="wrong"), HOSPITAL, user(), NOW,
+                      lambda _user, _password: PasswordCheck.NO_ATTEMPT_LEFT)
+    assert (decision.error_code, decision.effect) == ("E1002", Effect.NONE)
+
+
+def test_an_unknown_user_costs_a_password_check():
+    checked = []
+    decision = decide(attempt(password="guess"), HOSPITAL, None, NOW,
+                      lambda u, password: checked.append((u, password)) or PasswordCheck.MISMATCH)
+    assert decision.error_code == "E1001" and checked == [(None, "guess")]
+
+
+BEIJING = timezone(timedelta(hours=8))
+
+
+def with_header(message_id="m-0001", sent=NOW, **params):
+    header = MessageHeader(message_id, sent.astimezone(BEIJING).strftime("%Y-%m-%d %H:%M:%S"))
+    a = attempt(**params, **{"MessageHeader.msgid": header.message_id, "MessageHeader.sendtime": header.send_time})
+    return Attempt(a.hospital_code, a.user, a.password, a.client_ip, a.operation, a.digest_message, a.digest,
+                   header)
+
+
+def test_the_message_header_after_the_digest():
+    used = set()
+
+    def fresh(message_id):
+        new = message_id not in used
+        used.add(message_id)
+        return new
+
+    def check(a, hospital=HOSPITAL):
+        return decide(a, hospital, user(), NOW, password_ok, message_id_fresh=fresh).error_code
+
+    assert check(with_header("m-1")) == ""
+    assert check(with_header("m-1")) == "E1008"  # used before
+    assert check(with_header("m-2", NOW - timedelta(seconds=301))) == "E1009"
+    assert check(with_header("m-3", NOW + timedelta(seconds=299))) == ""
+    assert check(with_header("bad id!")) == "E1008"
+    assert check(with_header("x" * 65)) == "E1008"
+    required = HospitalRecord(1, "450200001", 2, digest.HMAC_SHA256, KEY, message_header_required=True)
+    assert check(attempt(), required) == "E1008"
+    assert check(with_header("m-4"), required) == ""
+    assert check(attempt()) == ""  # optional where not required
+    # a header is checked only once the digest verified: an outsider cannot use up msgids
+    forged = with_header("m-5", sign_with="not-the-key")
+    assert check(forged) == "E1005" and "m-5" not in used
 
 
 def test_letter_rules():

@@ -131,6 +131,20 @@ def test_a_disabled_hospital_is_refused_until_enabled(identity, key):
     assert ("DisableHospital", "", "未续签协议") in audited and ("EnableHospital", "", "was disabled: 未续签协议") in audited
 
 
+def test_a_hospital_is_made_to_send_the_message_header(identity, key):
+    required = ncms(identity, "hospital", "message-header", "--code", HOSPITAL, env=CHINESE)
+    assert required.returncode == 0, required.stderr
+    assert "不带报文标识的调用将被拒绝 (E1008)" in required.stdout
+    assert refusal(identity, key)[0] == "E1008"
+    assert "必须发送" in ncms(identity, "hospital", "list", env=CHINESE).stdout
+    optional = ncms(identity, "hospital", "message-header", "--code", HOSPITAL, "--optional", "--json")
+    assert json.loads(optional.stdout).get("message_header_required", False) is False
+    assert refusal(identity, key) == ("", "")
+    audited = audit_operations(identity)
+    assert ("SetMessageHeaderRequired", "", "required: yes (was no)") in audited
+    assert ("SetMessageHeaderRequired", "", "required: no (was yes)") in audited
+
+
 def test_client_secrets_are_rotated_and_clients_revoked(identity, key):
     created = json.loads(ncms(identity, "client", "add", "--name", "billing-export", "--role", "internal",
                               "--json").stdout)

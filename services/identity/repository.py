@@ -8,16 +8,28 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import Connection, Row, and_, bindparam, case, delete, insert, select, update
+from sqlalchemy import Connection, Row, and_, bindparam, case, delete, insert, or_, select, update
+
+from runtime.db import insert_if_absent
 
 from .authentication import UserRecord
-from .models import DELETED, PENDING, AuditEvent, Hospital, PasswordHistory, ServiceClient, User
+from .models import (
+    DELETED,
+    PENDING,
+    AuditEvent,
+    Hospital,
+    PasswordHistory,
+    ServiceClient,
+    UsedMessageId,
+    User,
+)
 
 HOSPITALS = Hospital.__table__
 USERS = User.__table__
 PASSWORD_HISTORY = PasswordHistory.__table__
 CLIENTS = ServiceClient.__table__
 AUDIT_EVENTS = AuditEvent.__table__
+USED_MESSAGE_IDS = UsedMessageId.__table__
 
 
 @dataclass(frozen=True)
@@ -34,6 +46,7 @@ class AuthenticationRow:
     previous_key_version: int | None = None
     previous_key_expires_at: datetime | None = None
     disabled: bool = False
+    message_header_required: bool = False
 
 
 # The hospital and the named user in one round trip (every legacy call needs both).
@@ -41,7 +54,7 @@ _AUTHENTICATION = (
     select(HOSPITALS.c.id, HOSPITALS.c.code, HOSPITALS.c.level, HOSPITALS.c.digest_algorithm,
            HOSPITALS.c.key_ciphertext, HOSPITALS.c.key_version, HOSPITALS.c.previous_key_ciphertext,
            HOSPITALS.c.previous_key_version, HOSPITALS.c.previous_key_expires_at, HOSPITALS.c.disabled_at,
-           USERS.c.id.label("user_id"), USERS.c.name, USERS.c.state, USERS.c.password_hash, USERS.c.permissions,
+           HOSPITALS.c.message_header_required, USERS.c.id.label("user_id"), USERS.c.name, USERS.c.state, USERS.c.password_hash, USERS.c.permissions,
            USERS.c.allowed_ips, USERS.c.failed_attempts, USERS.c.locked_until, USERS.c.credential_version,
            USERS.c.must_change_password)
     .select_from(HOSPITALS.outerjoin(USERS, and_(USERS.c.hospital_id == HOSPITALS.c.id,
@@ -63,7 +76,7 @@ def authentication_row(connection: Connection, hospital_code: str, user_name: st
         row.id, row.code, row.level, row.digest_algorithm, bytes(row.key_ciphertext), row.key_version, user,
         previous_key_ciphertext=None if row.previous_key_ciphertext is None else bytes(row.previous_key_ciphertext),
         previous_key_version=row.previous_key_version, previous_key_expires_at=row.previous_key_expires_at,
-        disabled=row.disabled_at is not None)
+        disabled=row.disabled_at is not None, message_header_required=bool(row.message_header_required))
 
 
 # --- hospitals ---------------------------------------------------------------------------
@@ -115,24 +128,47 @@ def update_user(connection: Connection, user_id: int, *, invalidate: bool = True
     return connection.execute(select(USERS).where(USERS.c.id == user_id)).one()
 
 
-def count_failure(connection: Connection, user_id: int, now: datetime, threshold: int, lock_minutes: int) -> int:
-    """Count one wrong password atomically; lock the user at ``threshold``.
+def take_attempt(connection: Connection, user_id: int, now: datetime, threshold: int) -> int | None:
+    """Take one of the lock-out's attempts before a password is verified: counted as a
+    failure until the password proves right (clear_failures). None when every attempt
+    is taken (by earlier failures or by attempts in flight) or the user is locked: the
+    password is then not verified at all.
 
-    A single UPDATE (a row lock on PostgreSQL, the write lock on SQLite), so that
-    concurrent wrong passwords are each counted. A lock that has expired starts the
-    count afresh.
+    A single UPDATE (a row lock on PostgreSQL, the write lock on SQLite), so that under
+    any parallelism at most ``threshold`` passwords are verified per lock window. A lock
+    that has expired starts the count afresh.
     """
+    expired = and_(USERS.c.locked_until.is_not(None), USERS.c.locked_until <= now)
+    counted = case((expired, 0), else_=USERS.c.failed_attempts)
+    return connection.execute(
+        update(USERS).where(USERS.c.id == user_id, or_(USERS.c.locked_until.is_(None), USERS.c.locked_until <= now),
+                            counted < threshold)
+        .values(failed_attempts=counted + 1, locked_until=case((expired, None), else_=USERS.c.locked_until))
+        .returning(USERS.c.failed_attempts)).scalar_one_or_none()
+
+
+def lock_at_threshold(connection: Connection, user_id: int, attempts: int, now: datetime, threshold: int,
+                      lock_minutes: int) -> bool:
+    """After a wrong password that took attempt number ``attempts``: lock the user when
+    that was the last one. True when this locked the user."""
+    if attempts < threshold:
+        return False
+    return connection.execute(
+        update(USERS).where(USERS.c.id == user_id, USERS.c.locked_until.is_(None))
+        .values(locked_until=now + timedelta(minutes=lock_minutes),
+                credential_version=USERS.c.credential_version + 1)).rowcount == 1
+
+
+def count_failure(connection: Connection, user_id: int, now: datetime, threshold: int, lock_minutes: int) -> int:
+    """Count one wrong password atomically (taking an attempt even when none is left);
+    lock the user at ``threshold``. For checks that do not take an attempt first."""
     expired = and_(USERS.c.locked_until.is_not(None), USERS.c.locked_until <= now)
     attempts = connection.execute(
         update(USERS).where(USERS.c.id == user_id)
         .values(failed_attempts=case((expired, 0), else_=USERS.c.failed_attempts) + 1,
                 locked_until=case((expired, None), else_=USERS.c.locked_until))
         .returning(USERS.c.failed_attempts)).scalar_one()
-    if attempts >= threshold:
-        connection.execute(
-            update(USERS).where(USERS.c.id == user_id, USERS.c.locked_until.is_(None))
-            .values(locked_until=now + timedelta(minutes=lock_minutes),
-                    credential_version=USERS.c.credential_version + 1))
+    lock_at_threshold(connection, user_id, attempts, now, threshold, lock_minutes)
     return attempts
 
 
@@ -183,6 +219,18 @@ def update_client(connection: Connection, client_id: int, **values) -> Row:
 
 
 # --- the audit log ------------------------------------------------------------------------
+
+# --- message ids (the MessageHeader against replay) ----------------------------------------
+
+def record_message_id(connection: Connection, hospital_code: str, message_id: str, now: datetime) -> bool:
+    """Remember a msgid of the hospital; False when it was used before (a replay)."""
+    return insert_if_absent(connection, USED_MESSAGE_IDS, {
+        "hospital_code": hospital_code, "message_id": message_id, "received_at": now})
+
+
+def forget_message_ids(connection: Connection, before: datetime) -> int:
+    return connection.execute(delete(USED_MESSAGE_IDS).where(USED_MESSAGE_IDS.c.received_at < before)).rowcount
+
 
 _INSERT_AUDIT_EVENTS = insert(AUDIT_EVENTS)  # one object: its cache key is worked out once
 

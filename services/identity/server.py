@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from ncms.identity.v1 import identity_pb2, identity_pb2_grpc, staff_pb2, staff_pb2_grpc
 from runtime import service_main
 from runtime.auth import TokenSigner, TokenVerifier, signing_key_from_secret
+from runtime.clock import utcnow
 from runtime.grpc_server import RunningServer, ServiceBinding, create_server
+from runtime.periodic import Periodic
 from runtime.settings import Settings
 
+from . import repository
 from .api.audit import AuditServicer
 from .api.authentication import AuthenticationServicer
 from .api.clients import ClientServicer, ensure_builtin_clients
@@ -56,6 +61,18 @@ def bindings(identity: Identity) -> list[ServiceBinding]:
     ]
 
 
+def _forget_old_message_ids(db, settings: Settings) -> Periodic:
+    """Used msgids are kept twice the allowed sendtime difference and a minute more: a
+    message older than that is refused by its sendtime already (E1009)."""
+    keep = timedelta(seconds=2 * settings.message_time_window_seconds + 60)
+
+    def forget() -> None:
+        with db.write(check_caller=False) as connection:
+            repository.forget_message_ids(connection, utcnow() - keep)
+
+    return Periodic("message-id-trimmer", 60.0, forget)
+
+
 def build(settings: Settings, listen: str | None = None) -> RunningServer:
     settings.check_production_safety()
     vault = KeyVault(settings.secret("master_key"))
@@ -75,6 +92,7 @@ def build(settings: Settings, listen: str | None = None) -> RunningServer:
     running = create_server(bindings(identity), listen or settings.listen_address_of("identity"),
                             verifier=verifier, public_methods=PUBLIC_METHODS, max_workers=settings.grpc_max_workers)
     running.on_stop(audit_log.close)
+    running.on_stop(_forget_old_message_ids(db, settings).start().stop)
     if listener is not None:
         running.on_stop(listener.stop)
     running.on_stop(db.dispose)

@@ -136,6 +136,17 @@ class HospitalServicer(identity_pb2_grpc.HospitalServiceServicer):
                                   detail=f"was disabled: {found.disabled_reason}" if found.disabled_reason else "")
         return identity_pb2.EnableHospitalResponse(hospital=message)
 
+    def SetMessageHeaderRequired(self, request, context):
+        principal = admin()
+        with self.identity.changing() as connection:
+            found = hospital(connection, request.code.strip(), for_update=True)
+            row = repository.update_hospital(connection, found.id, message_header_required=request.required)
+            message = hospital_message(row)
+        self.identity.audit_admin(principal, "SetMessageHeaderRequired", hospital_code=message.code,
+                                  detail=f"required: {'yes' if request.required else 'no'} "
+                                         f"(was {'yes' if found.message_header_required else 'no'})")
+        return identity_pb2.SetMessageHeaderRequiredResponse(hospital=message)
+
     def ListHospitals(self, request, context):
         principal = current_principal()
         principal.require_role(ROLE_ADMIN, ROLE_INTERNAL, ROLE_GATEWAY, *STAFF_ROLES)  # staff: the console

@@ -208,7 +208,8 @@ def hospital_message(row: Row) -> identity_pb2.Hospital:
         key_rotate_time=timestamp(row.key_rotated_at), endpoint_user=row.endpoint_user,
         previous_key_version=row.previous_key_version if overlap else 0,
         previous_key_expire_time=timestamp(row.previous_key_expires_at) if overlap else None,
-        disable_time=timestamp(row.disabled_at), disable_reason=row.disabled_reason if row.disabled_at else "")
+        disable_time=timestamp(row.disabled_at), disable_reason=row.disabled_reason if row.disabled_at else "",
+        message_header_required=row.message_header_required)
 
 
 def principal_message(principal: Principal) -> identity_pb2.Principal:
