@@ -6,7 +6,9 @@
 1. `ncms enrollment import` of --members generated members (4 per household, one
    enrolment year each) on SQLite, then on PostgreSQL when reachable: rows per second,
    the peak memory (VmHWM / maxrss) of the command and of the enrollment service, and
-   the re-import of the same file (which changes nothing).
+   the re-import of the same file (which changes nothing), and the first sync of a new
+   settlement (on an empty database of the same kind) copying every member-year from
+   enrollment's change feed, with its progress lines.
 2. Household lookups among those members on the last backend: GetHousehold over gRPC
    beside an empty gRPC call on the same server, and chryxxjk through the gateway
    beside a bare SOAP echo in the same gunicorn workers, as ratios.
@@ -22,6 +24,7 @@ import random
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -35,7 +38,7 @@ from runtime.clients import ClientCredentials, identity_channel, open_channel
 from services.enrollment.records import COLUMNS
 
 from . import gateway_bench
-from .harness import Components, compare, free_port, ratio_line, soap_session
+from .harness import Components, compare, free_port, ratio_line, soap_session, wait_for_health
 
 BEIJING = timezone(timedelta(hours=8))
 YEAR = datetime.now(BEIJING).year
@@ -93,6 +96,39 @@ def run_import(components: Components, file: Path) -> tuple[float, int, dict]:
                                       if isinstance(value, (int, str)) and str(value).isdigit()}
 
 
+def first_sync(components: Components, members: int, args, enrollment_database_url: str | None) -> None:
+    """A new settlement, on an empty database of the same kind, copying every member-year
+    from enrollment's feed (list, then watch): the time until it is ready, its
+    progress lines shown as the log prints them."""
+    address = f"127.0.0.1:{free_port()}"
+    if enrollment_database_url:
+        database_url = postgresql_database(args.postgresql_url, "settlement")
+    else:
+        database_url = f"sqlite:///{components.data_dir / 'first-sync-settlement.db'}"
+    started = time.perf_counter()
+    process = subprocess.Popen([sys.executable, "-m", "services.settlement"], env={
+        **components.environment, "NCMS_SETTLEMENT_ADDRESS": address, "NCMS_SETTLEMENT_DATABASE_URL": database_url,
+        "NCMS_LOG_LEVEL": "INFO"}, stderr=subprocess.PIPE, text=True)
+    try:
+        progress = threading.Thread(target=_show_projection_lines, args=(process,), daemon=True)
+        progress.start()
+        wait_for_health(address, process, timeout=3600)  # SERVING once its copies are in sync
+        seconds = time.perf_counter() - started
+        print(f"{'':<10}first sync of a new settlement: {members:,} member-years in {seconds:.1f} s "
+              f"({members / seconds:,.0f} rows/s, from the process's start to ready)")
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+        if enrollment_database_url and database_url:
+            drop_postgresql_database(args.postgresql_url, database_url)
+
+
+def _show_projection_lines(process: subprocess.Popen) -> None:
+    for line in process.stderr:
+        if "projection enrollment" in line:
+            print(f"{'':<10}  | {line.rstrip()[-110:]}", flush=True)
+
+
 # --- lookups --------------------------------------------------------------------------
 
 def health_call(address: str):
@@ -133,11 +169,11 @@ def chryxxjk_call(url: str, key: str, households: int):
 
 # --- one backend ----------------------------------------------------------------------
 
-def postgresql_database(url: str) -> str | None:
+def postgresql_database(url: str, service: str = "enrollment") -> str | None:
     """A fresh scratch database on the server of ``url``; None when unreachable."""
     import sqlalchemy as sa
 
-    name = f"ncms_bench_enrollment_{os.getpid()}"
+    name = f"ncms_bench_{service}_{os.getpid()}"
     engine = sa.create_engine(url, isolation_level="AUTOCOMMIT")
     try:
         with engine.connect() as connection:
@@ -182,6 +218,7 @@ def bench_backend(label: str, file: Path, members: int, args, database_url: str 
         seconds, _, answer = run_import(components, file)
         print(f"{'':<10}re-import of the same file {members / seconds:>9,.0f} rows/s   ({seconds:.1f} s; "
               f"{answer.get('unchanged', 0):,} rows unchanged, {answer.get('members_updated', 0):,} members changed)")
+        first_sync(components, members, args, database_url)
         if not args.lookups:
             return
 
