@@ -190,6 +190,27 @@ def allowed(policies: list[dict], source: dict, target: dict, port: int) -> bool
     return out and into
 
 
+def admitted_from_namespace(policies: list[dict], namespace: dict, target: dict, port: int) -> bool:
+    """Whether a pod in another namespace labelled ``namespace`` may open ``port`` on a
+    pod of the suite labelled ``target`` (its egress is its own namespace's business)."""
+    ingress = [p for p in policies if "Ingress" in p["spec"]["policyTypes"]
+               and _selects(p["spec"]["podSelector"], target)]
+    return any(_peer_allows(rule.get("from"), {}, {"same": False, **namespace}, port, rule.get("ports"))
+               for policy in ingress for rule in policy["spec"].get("ingress", []))
+
+
+def test_internal_systems_reach_the_token_service_and_every_service(overlay):
+    """docs/internal-grpc.md: an internal system exchanges its secret for a token at
+    identity, then calls the services; from a namespace labelled as an internal client."""
+    _, docs = overlay
+    policies = list(of_kind(docs, "NetworkPolicy").values())
+    internal = {"ncms.io/internal-client": "true"}
+    for service, port in SERVICES.items():
+        target = {"app.kubernetes.io/name": service, "app.kubernetes.io/part-of": "ncms"}
+        assert admitted_from_namespace(policies, internal, target, port), f"internal system → {service}"
+        assert not admitted_from_namespace(policies, {"team": "other"}, target, port), f"any namespace → {service}"
+
+
 def test_network_policies_allow_exactly_the_call_paths(overlay):
     _, docs = overlay
     policies = list(of_kind(docs, "NetworkPolicy").values())
