@@ -4,6 +4,10 @@ Why gunicorn with threaded workers: spyne is synchronous and CPU-bound per reque
 (parsing and writing XML), so one Python process is limited by its GIL; several
 processes use every core, and a few threads per process keep a worker busy while
 its requests wait on gRPC calls. See docs/benchmarks.md for the measurements.
+
+Each worker process reads requests whole on an event loop before a thread runs the
+application (http_server.BufferingWorker): a slow client holds a socket, never a
+thread. gunicorn keeps the processes (forking, replacing a dead one, graceful stops).
 """
 
 from __future__ import annotations
@@ -21,6 +25,7 @@ from runtime.logging import configure_logging
 from runtime.settings import ConfigurationError, Settings, load_settings
 
 from .app import GatewayApp
+from .http_server import BufferingWorker, tls_context
 
 log = logging.getLogger(__name__)
 
@@ -37,7 +42,8 @@ class GatewayServer(BaseApplication):
         settings = self.settings
         self.cfg.set("bind", [self.bind])
         self.cfg.set("workers", settings.gateway_workers)
-        self.cfg.set("worker_class", "gthread")
+        BufferingWorker.settings = settings
+        self.cfg.set("worker_class", "gateway.http_server.BufferingWorker")
         self.cfg.set("threads", settings.gateway_threads)
         self.cfg.set("timeout", max(30, int(settings.grpc_deadline_seconds * 4)))
         self.cfg.set("graceful_timeout", int(settings.shutdown_grace_seconds))
@@ -80,7 +86,8 @@ def main(argv: list[str] | None = None) -> None:
         settings = load_settings()
         configure_logging("gateway", settings.log_level, settings.log_format)
         settings.secret("gateway_client_secret")  # fail now, not at the first call
-    except ConfigurationError as exc:
+        tls_context(settings)  # a missing or unreadable certificate, now
+    except (ConfigurationError, OSError, ValueError) as exc:
         print(f"ncms gateway: configuration error: {exc}", file=sys.stderr)
         sys.exit(2)
     GatewayServer(settings, args.listen or settings.listen_address_of("gateway")).run()

@@ -107,6 +107,20 @@ class Settings(BaseSettings):
     gateway_max_dataset_rows: int = Field(20_000, ge=1)
     gateway_workers: int = Field(2, ge=1)
     gateway_threads: int = Field(4, ge=1)
+    # HTTPS at the SOAP edge when both are set (PEM files; on Kubernetes TLS ends at
+    # the ingress instead).
+    gateway_tls_cert_file: Path | None = None
+    gateway_tls_key_file: Path | None = None
+    # Slow clients: a request's line and headers must arrive within
+    # gateway_header_timeout_seconds; its body within gateway_body_timeout_seconds plus
+    # one second per gateway_min_body_rate bytes received. Bodies are read whole before
+    # a worker thread is taken; each worker process keeps at most
+    # gateway_max_connections connections and gateway_max_buffered_bytes of bodies.
+    gateway_header_timeout_seconds: float = Field(10.0, gt=0)
+    gateway_body_timeout_seconds: float = Field(30.0, gt=0)
+    gateway_min_body_rate: int = Field(1024, ge=1)
+    gateway_max_connections: int = Field(1000, ge=1)
+    gateway_max_buffered_bytes: int = Field(256 * 1024 * 1024, ge=1024)
 
     # A hospital's own service (hospital/, deployed by a hospital): the hospital it
     # serves, where its SOAP interface listens, the address its WSDL publishes, and
