@@ -111,3 +111,76 @@ def test_settlements_from_dotnet(identity, mono_client):
     assert steps["zyjsjgcx.zyjsjg[0].bcje"] == "Decimal:963.00"
     assert steps["zyjsjgcx.zyjsjg[0].qfx"] == "Decimal:100.00"
     assert steps["zyjstfjk"] == ""
+
+
+# --- the MessageHeader (报文标识) -------------------------------------------------------------
+
+PASSWORD = "Passw0rd!x"
+
+
+@pytest.fixture(scope="module")
+def untouched_client(tmp_path_factory):
+    """A HIS that cannot be updated: its proxy generated from the WSDL as published
+    before the MessageHeader extension, its code as it was (no header scenario)."""
+    import subprocess
+
+    from legacy import wsdl
+    from legacy.operations import NCMS_SIDE
+    from tests.support import mono
+
+    missing = mono.missing_tools()
+    if missing:
+        pytest.skip(f"Mono is not installed ({', '.join(missing)} missing; apt-get install mono-devel)")
+    workdir = tmp_path_factory.mktemp("mono-untouched")
+    published = workdir / "NcmsService.wsdl"
+    published.write_bytes(wsdl.build(NCMS_SIDE, "http://127.0.0.1/NcmsService.asmx", message_header=False))
+    proxy = workdir / "NcmsProxy.cs"
+    subprocess.run(["wsdl", "-nologo", "-namespace:Ncms", f"-out:{proxy}", str(published)],
+                   check=True, capture_output=True, timeout=180)
+    executable = workdir / "HisClient.exe"
+    compiled = subprocess.run(
+        ["mcs", "-nologo", "-codepage:utf8", "-define:NO_MESSAGE_HEADER", "-r:System.Web.Services.dll",
+         "-r:System.Data.dll", "-r:System.Xml.dll", f"-out:{executable}", str(proxy),
+         *sorted(str(p) for p in mono.MONO_SOURCES.glob("*.cs"))], capture_output=True, text=True, timeout=300)
+    assert compiled.returncode == 0, compiled.stdout + compiled.stderr
+    return mono.MonoClient(executable, proxy.read_text(encoding="utf-8"))
+
+
+def test_proxy_has_the_message_header_property(mono_client, untouched_client):
+    assert "public MessageHeader MessageHeaderValue" in mono_client.proxy_source
+    assert "public partial class MessageHeader : System.Web.Services.Protocols.SoapHeader" in mono_client.proxy_source
+    assert mono_client.proxy_source.count('[System.Web.Services.Protocols.SoapHeaderAttribute("MessageHeaderValue")]') == 14
+    assert "MessageHeader" not in untouched_client.proxy_source
+
+
+def test_message_header_from_dotnet(identity, mono_client):
+    key = new_hospital(identity.admin)
+    new_user(identity.admin, permissions="ABCDEFGHIJ")
+    steps = mono_client.run(identity.start_gateway(), key, "header")
+    assert steps["header.first"] == "E1102:新旧口令相同"  # authenticated
+    assert steps["header.replay"].startswith("E1008:报文标识无效")
+    assert steps["header.stale"].startswith("E1009:报文时间超出允许范围")
+    assert steps["header.stripped"] == "E1005:消息摘要校验失败"
+    assert steps["header.fresh"] == "E1102:新旧口令相同"
+    assert steps["header.ypmljk"].startswith("E9001:")  # authenticated; catalog is not running
+    assert steps["header.chryxxjk"] == "<null>" and steps["header.chryxxjk.ErrorInfo"].startswith("E9001|")
+    assert steps["header.none"] == "E1102:新旧口令相同"
+
+
+def test_the_untouched_dotnet_client_still_works(identity, untouched_client):
+    from ncms.identity.v1 import identity_pb2
+
+    key = new_hospital(identity.admin)
+    new_user(identity.admin, permissions="ABCDEFGHIJ")
+    url = identity.start_gateway()
+    steps = untouched_client.run(url, key, "users")
+    assert steps["yhklxgjk"] == "" and steps["yhklxgjk.same"] == "E1102:新旧口令相同"
+    assert steps["Yhzjjk"] == "" and steps["Yhscjk"] == ""
+    assert steps["wrong.key"] == "E1005:消息摘要校验失败"
+    assert steps["ypmljk"].startswith("E9001:")
+    # until its hospital is set to require the header
+    identity.admin.SetMessageHeaderRequired(identity_pb2.SetMessageHeaderRequiredRequest(
+        code="450200001", required=True))
+    steps = untouched_client.run(url, key, "users", password="N3w-pass!x", new_password="N3w-pass!y")
+    assert steps["yhklxgjk"].startswith("E1008:报文标识无效")
+    assert steps["chryxxjk"] == "<null>" and steps["chryxxjk.ErrorInfo"].startswith("E1008|")
