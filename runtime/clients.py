@@ -20,6 +20,7 @@ from ncms.identity.v1 import identity_pb2, identity_pb2_grpc
 
 from . import telemetry
 from .auth import Principal, TokenVerifier, letters
+from .tls import ClientTls, RotatingChannel, process_client_tls
 
 _RETRY_POLICY = {
     "maxAttempts": 3,
@@ -30,8 +31,14 @@ _RETRY_POLICY = {
 }
 
 
-def open_channel(address: str, idempotent: Iterable[tuple[str, str]] = ()) -> grpc.Channel:
-    """A channel to ``address``; ``idempotent`` lists (service, method) safe to retry."""
+_PROCESS = object()  # open_channel's default: this process's TLS settings
+
+
+def open_channel(address: str, idempotent: Iterable[tuple[str, str]] = (),
+                 tls: ClientTls | None | object = _PROCESS) -> grpc.Channel:
+    """A channel to ``address``; ``idempotent`` lists (service, method) safe to retry.
+    Mutual TLS with this process's certificate when its settings name one
+    (runtime/tls.py), or with ``tls``; ``tls=None``: plaintext."""
     names = [{"service": service, "method": method} for service, method in idempotent]
     config = {"methodConfig": [{"name": names, "retryPolicy": _RETRY_POLICY}]} if names else {}
     options = [
@@ -46,7 +53,10 @@ def open_channel(address: str, idempotent: Iterable[tuple[str, str]] = ()) -> gr
         ("grpc.max_receive_message_length", 64 * 1024 * 1024),
         ("grpc.max_send_message_length", 64 * 1024 * 1024),
     ]
-    return telemetry.instrument_channel(grpc.insecure_channel(address, options=options))
+    client_tls = process_client_tls() if tls is _PROCESS else tls
+    if client_tls is None:
+        return telemetry.instrument_channel(grpc.insecure_channel(address, options=options))
+    return telemetry.instrument_channel(RotatingChannel(address, client_tls, options))
 
 
 IDENTITY_IDEMPOTENT = [(f"ncms.identity.v1.{service}", method) for service, method in (
@@ -157,12 +167,13 @@ def serving(address: str, timeout: float = 1.0) -> bool:
     """Whether the gRPC server at ``address`` answers its health check with SERVING."""
     from grpc_health.v1 import health_pb2, health_pb2_grpc
 
-    with grpc.insecure_channel(address) as channel:
-        try:
-            status = health_pb2_grpc.HealthStub(channel).Check(
-                health_pb2.HealthCheckRequest(), timeout=timeout).status
-        except grpc.RpcError:
-            return False
+    channel = open_channel(address)
+    try:
+        status = health_pb2_grpc.HealthStub(channel).Check(health_pb2.HealthCheckRequest(), timeout=timeout).status
+    except grpc.RpcError:
+        return False
+    finally:
+        channel.close()
     return status == health_pb2.HealthCheckResponse.SERVING
 
 

@@ -49,8 +49,9 @@ from grpc_reflection.v1alpha import reflection
 from . import metrics, telemetry
 from .auth import TokenVerifier, set_current_principal
 from .deadline import CallDeadline, set_current_rpc
-from .errors import DomainError, unauthenticated
+from .errors import DomainError, permission_denied, unauthenticated
 from .rpc_errors import internal_status, to_grpc_status
+from .tls import ServerTls
 
 log = logging.getLogger(__name__)
 
@@ -130,10 +131,11 @@ class _Calls:
     """Wraps each method of a service into the coroutine the aio server runs."""
 
     def __init__(self, verifier: TokenVerifier, public_methods: Iterable[str],
-                 pool: futures.ThreadPoolExecutor) -> None:
+                 pool: futures.ThreadPoolExecutor, tls: ServerTls | None = None) -> None:
         self.verifier = verifier
         self.public = frozenset(public_methods)
         self.pool = pool
+        self.tls = tls
 
     def handler(self, service: str, method: str, handler: grpc.RpcMethodHandler, inline: bool):
         path = f"/{service}/{method}"
@@ -143,6 +145,10 @@ class _Calls:
 
         async def enter(context: grpc.aio.ServicerContext):
             """The call's principal, token and deadline made current (contextvars)."""
+            if calls.tls is not None:
+                refusal = calls.tls.caller_refusal(context.auth_context())
+                if refusal is not None:
+                    raise permission_denied(refusal)
             token = _bearer(context.invocation_metadata())
             principal = None
             if token is not None:
@@ -289,11 +295,15 @@ class RunningServer:
 
     def __init__(self, loop: asyncio.AbstractEventLoop, thread: threading.Thread, server: grpc.aio.Server,
                  port: int, health_servicer: HealthServicer, service_names: Sequence[str],
-                 pool: futures.ThreadPoolExecutor) -> None:
+                 pool: futures.ThreadPoolExecutor, health_server: grpc.aio.Server | None = None,
+                 health_port: int | None = None) -> None:
         self.loop = loop
         self._thread = thread
         self.server = server
         self.port = port
+        # With TLS: the plaintext server answering health checks only, and its port.
+        self.health_server = health_server
+        self.health_port = health_port
         self.health = health_servicer
         self.service_names = tuple(service_names)
         self._pool = pool
@@ -327,6 +337,8 @@ class RunningServer:
         async def shut_down() -> None:
             await self.health.enter_graceful_shutdown()
             await self.server.stop(grace)
+            if self.health_server is not None:
+                await self.health_server.stop(0)
 
         try:
             self.run(shut_down())
@@ -360,20 +372,22 @@ class RunningServer:
 
 def create_server(bindings: Sequence[ServiceBinding], address: str, *,
                   verifier: TokenVerifier, public_methods: Iterable[str] = (),
-                  max_workers: int = 16, serving: bool = True) -> RunningServer:
+                  max_workers: int = 16, serving: bool = True, tls: ServerTls | None = None,
+                  health_address: str | None = None) -> RunningServer:
     """A started server hosting ``bindings`` on ``address`` (port 0: a free port).
 
     ``serving=False`` starts it NOT_SERVING (e.g. until a projection has synced);
-    ``RunningServer.set_serving`` changes that.
+    ``RunningServer.set_serving`` changes that. ``tls``: mutual TLS on ``address``
+    (runtime/tls.py), and plaintext health checks alone on ``health_address``.
     """
     loop = asyncio.new_event_loop()
     ready: futures.Future = futures.Future()
     pool = futures.ThreadPoolExecutor(max_workers=max_workers, thread_name_prefix="grpc")
-    calls = _Calls(verifier, public_methods, pool)
+    calls = _Calls(verifier, public_methods, pool, tls)
 
     def run_loop() -> None:
         asyncio.set_event_loop(loop)
-        loop.run_until_complete(_start(ready, bindings, address, calls, serving))
+        loop.run_until_complete(_start(ready, bindings, address, calls, serving, health_address))
         if not ready.exception():
             loop.run_forever()
         loop.run_until_complete(loop.shutdown_asyncgens())
@@ -381,14 +395,17 @@ def create_server(bindings: Sequence[ServiceBinding], address: str, *,
 
     thread = threading.Thread(target=run_loop, name="grpc-loop", daemon=True)
     thread.start()
-    server, port, health_servicer = ready.result()
+    server, port, health_servicer, health_server, health_port = ready.result()
     names = [b.name for b in bindings]
-    log.info("listening on %s (port %d): %s", address, port, ", ".join(names))
-    return RunningServer(loop, thread, server, port, health_servicer, names, pool)
+    log.info("listening on %s (port %d, %s): %s", address, port,
+             "mutual TLS" if tls else "plaintext", ", ".join(names))
+    if health_server is not None:
+        log.info("health checks in plaintext on port %d", health_port)
+    return RunningServer(loop, thread, server, port, health_servicer, names, pool, health_server, health_port)
 
 
 async def _start(ready: futures.Future, bindings: Sequence[ServiceBinding], address: str, calls: _Calls,
-                 serving: bool) -> None:
+                 serving: bool, health_address: str | None) -> None:
     try:
         server = grpc.aio.server(interceptors=telemetry.aio_server_interceptors(), options=SERVER_OPTIONS)
         health_servicer = HealthServicer()
@@ -403,9 +420,20 @@ async def _start(ready: futures.Future, bindings: Sequence[ServiceBinding], addr
         reflection.enable_server_reflection(
             [*names, health_pb2.DESCRIPTOR.services_by_name["Health"].full_name, reflection.SERVICE_NAME],
             server)
-        port = server.add_insecure_port(address)
+        if calls.tls is None:
+            port = server.add_insecure_port(address)
+        else:
+            port = server.add_secure_port(address, calls.tls.credentials())
         if port == 0:
             raise RuntimeError(f"cannot listen on {address}")
+        health_server = health_port = None
+        if calls.tls is not None:
+            health_server = grpc.aio.server()
+            health_pb2_grpc.add_HealthServicer_to_server(health_servicer, health_server)
+            health_port = health_server.add_insecure_port(health_address or "127.0.0.1:0")
+            if health_port == 0:
+                raise RuntimeError(f"cannot listen on {health_address}")
+            await health_server.start()
         await server.start()
         status = (health_pb2.HealthCheckResponse.SERVING if serving
                   else health_pb2.HealthCheckResponse.NOT_SERVING)
@@ -413,6 +441,6 @@ async def _start(ready: futures.Future, bindings: Sequence[ServiceBinding], addr
             await health_servicer.set(name, status)
         # The process answers: what a liveness probe asks, whether or not it is ready.
         await health_servicer.set(LIVENESS, health_pb2.HealthCheckResponse.SERVING)
-        ready.set_result((server, port, health_servicer))
+        ready.set_result((server, port, health_servicer, health_server, health_port))
     except BaseException as exc:
         ready.set_exception(exc)

@@ -7,7 +7,7 @@ import logging
 import sys
 from collections.abc import Callable
 
-from . import metrics, telemetry
+from . import metrics, telemetry, tls
 from .clients import remote_token_verifier
 from .db import Database, migrate, pending_migrations
 from .grpc_server import RunningServer, ServiceBinding, create_server
@@ -32,13 +32,25 @@ def open_database(settings: Settings, service: str, migrations_package: str) -> 
     return db
 
 
+def transport(settings: Settings, service: str, address: str) -> dict:
+    """``create_server``'s transport arguments for ``service`` at ``address``: mutual TLS
+    and the plaintext health address when the settings name TLS files (refused without
+    them in production)."""
+    settings.check_transport_safety()
+    files = tls.files_from(settings)
+    if files is None:
+        return {}
+    return {"tls": tls.ServerTls(files, service), "health_address": settings.health_address_of(address)}
+
+
 def serve_with_identity_tokens(settings: Settings, service: str, listen: str | None,
                                bindings: list[ServiceBinding], *, serving: bool = True) -> RunningServer:
     """The server of a service whose callers present tokens signed by identity (checked
     with identity's published keys); the channel to identity closes with the server."""
     verifier, identity_channel = remote_token_verifier(settings.identity_address)
-    running = create_server(bindings, listen or settings.listen_address_of(service), verifier=verifier,
-                            max_workers=settings.grpc_max_workers, serving=serving)
+    address = listen or settings.listen_address_of(service)
+    running = create_server(bindings, address, verifier=verifier, max_workers=settings.grpc_max_workers,
+                            serving=serving, **transport(settings, service, address))
     running.on_stop(identity_channel.close)
     return running
 

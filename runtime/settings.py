@@ -160,6 +160,14 @@ class Settings(BaseSettings):
     # Settlement's own credentials, for following the catalog's and enrolment's feeds.
     settlement_client_secret: SecretStr | None = None
     settlement_client_secret_file: Path | None = None
+
+    # Mutual TLS between components (runtime/tls.py): the suite's certificate authority
+    # and this component's certificate and key; all three or none (plaintext).
+    tls_ca_file: Path | None = None
+    tls_cert_file: Path | None = None
+    tls_key_file: Path | None = None
+    # With TLS, where plaintext health checks are answered (default: gRPC port + 10000).
+    health_address: str | None = None
     # The web console's own credentials (it signs the centre's staff in), and the key of
     # its CSRF tokens.
     console_client_secret: SecretStr | None = None
@@ -229,10 +237,25 @@ class Settings(BaseSettings):
             raise ConfigurationError(f"{env_name} holds a placeholder value; set a real secret")
         return text
 
+    def health_address_of(self, listen: str) -> str:
+        """Where a server with TLS answers plaintext health checks (Kubernetes' gRPC
+        probes speak no TLS): NCMS_HEALTH_ADDRESS, else the same host on the gRPC port
+        plus 10000 (identity 50051 → 60051)."""
+        if self.health_address:
+            return self.health_address
+        host, _, port = listen.rpartition(":")
+        return f"{host}:{int(port) + 10000}" if int(port) else f"{host}:0"
+
     def check_production_safety(self) -> None:
         """Refuse settings that are only acceptable on a developer's machine."""
         if self.production and self.password_hash_profile != "strong":  # noqa: S105
             raise ConfigurationError("NCMS_PASSWORD_HASH_PROFILE=fast is refused in production")
+
+    def check_transport_safety(self) -> None:
+        """Production speaks TLS between components: passwords and tokens cross them."""
+        if self.production and not (self.tls_ca_file and self.tls_cert_file and self.tls_key_file):
+            raise ConfigurationError("production needs NCMS_TLS_CA_FILE, NCMS_TLS_CERT_FILE and NCMS_TLS_KEY_FILE "
+                                     "(mutual TLS between the components; docs/security.md)")
 
 
 def _development_secret(path: Path) -> str:

@@ -46,6 +46,8 @@ def test_production_refuses_missing_or_placeholder_secrets_and_sqlite(tmp_path):
         production.database_url("identity")
     with pytest.raises(ConfigurationError, match="fast"):
         Settings(env="production", password_hash_profile="fast").check_production_safety()
+    with pytest.raises(ConfigurationError, match="NCMS_TLS_CA_FILE"):
+        production.check_transport_safety()
     assert not (tmp_path / "secrets").exists()
 
 

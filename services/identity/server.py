@@ -89,8 +89,10 @@ def build(settings: Settings, listen: str | None = None) -> RunningServer:
     ensure_builtin_clients(identity)
     # Identity verifies its own tokens with its own key: no call to itself.
     verifier = TokenVerifier(lambda: {signer.key_id: signer.public_key})
-    running = create_server(bindings(identity), listen or settings.listen_address_of("identity"),
-                            verifier=verifier, public_methods=PUBLIC_METHODS, max_workers=settings.grpc_max_workers)
+    address = listen or settings.listen_address_of("identity")
+    running = create_server(bindings(identity), address, verifier=verifier, public_methods=PUBLIC_METHODS,
+                            max_workers=settings.grpc_max_workers,
+                            **service_main.transport(settings, "identity", address))
     running.on_stop(audit_log.close)
     running.on_stop(_forget_old_message_ids(db, settings).start().stop)
     if listener is not None:

@@ -12,7 +12,8 @@ import time
 
 from runtime.clients import serving
 
-_LISTENING = re.compile(r"listening on \S+ \(port (\d+)\)")
+_LISTENING = re.compile(r"listening on \S+ \(port (\d+)")
+_HEALTH = re.compile(r"health checks in plaintext on port (\d+)")
 
 
 class ServiceProcess:
@@ -23,6 +24,7 @@ class ServiceProcess:
         self.log: list[str] = []
         self._port = threading.Event()
         self.port = 0
+        self.health_port = 0  # with TLS: where plaintext health checks are answered
         env = {**os.environ, **environment, "NCMS_LOG_LEVEL": "INFO", "PYTHONUNBUFFERED": "1"}
         self.process = subprocess.Popen([sys.executable, "-m", f"services.{service}", "--listen", "127.0.0.1:0"],
                                         env=env, stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True)
@@ -34,6 +36,9 @@ class ServiceProcess:
     def _read(self) -> None:
         for line in self.process.stderr:
             self.log.append(line.rstrip())
+            health = _HEALTH.search(line)
+            if health:
+                self.health_port = int(health.group(1))
             match = _LISTENING.search(line)
             if match and not self.port:
                 self.port = int(match.group(1))
@@ -46,7 +51,7 @@ class ServiceProcess:
     def wait_serving(self, timeout: float = 60) -> None:
         """Until its health check says SERVING (for settlement: its copies are in sync)."""
         deadline = time.monotonic() + timeout
-        while not serving(self.address):
+        while not serving(f"127.0.0.1:{self.health_port}" if self.health_port else self.address):
             if self.process.poll() is not None or time.monotonic() > deadline:
                 raise AssertionError(f"{self.service} is not serving:\n" + "\n".join(self.log[-30:]))
             time.sleep(0.05)
