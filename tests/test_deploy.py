@@ -15,6 +15,7 @@ import pytest
 import yaml
 
 from runtime.grpc_server import LIVENESS
+from runtime.tls import ALLOWED_CALLERS
 
 ROOT = Path(__file__).resolve().parent.parent
 K8S = ROOT / "deploy" / "k8s"
@@ -23,7 +24,8 @@ OVERLAYS = ("dev", "prod")
 # The oldest Kubernetes the manifests promise to work on (gRPC probes are GA since
 # 1.27), and the newest the validator knows.
 KUBERNETES_VERSIONS = ("1.30.0", kubernetes_validate.latest_version())
-CUSTOM_KINDS = {("postgresql.cnpg.io/v1", "Cluster"), ("postgresql.cnpg.io/v1", "ScheduledBackup")}
+CUSTOM_KINDS = {("postgresql.cnpg.io/v1", "Cluster"), ("postgresql.cnpg.io/v1", "ScheduledBackup"),
+                ("cert-manager.io/v1", "Issuer"), ("cert-manager.io/v1", "Certificate")}
 SERVICES = {"identity": 50051, "catalog": 50052, "enrollment": 50053, "settlement": 50054}
 
 
@@ -105,7 +107,10 @@ def test_pods_run_unprivileged_with_limits_and_probes(overlay):
     for service, port in SERVICES.items():
         app = deployments[service]["spec"]["template"]["spec"]["containers"][0]
         for probe in ("startupProbe", "readinessProbe", "livenessProbe"):
-            assert app[probe]["grpc"]["port"] == port, (service, probe)  # the standard health service
+            # the standard health service, on the plaintext health port (the gRPC port
+            # speaks mutual TLS only, which probes do not)
+            assert app[probe]["grpc"]["port"] == port + 10000, (service, probe)
+        assert {"name": "health", "containerPort": port + 10000} in app["ports"]
         # started and alive when the process answers; ready when the service is (settlement:
         # once its copies are in sync, which must not restart it)
         assert app["startupProbe"]["grpc"]["service"] == app["livenessProbe"]["grpc"]["service"] == LIVENESS
@@ -138,10 +143,39 @@ def test_secrets_are_referenced_and_only_development_ones_generated(overlay):
             assert all(b"dev-only" in __import__("base64").b64decode(v) for v in secret["data"].values())
     identity = of_kind(docs, "Deployment")["identity"]["spec"]["template"]["spec"]
     mounted = {v["name"]: v["secret"]["secretName"] for v in identity["volumes"] if "secret" in v}
-    assert {n.rsplit("-", 1)[0] if name == "dev" else n for n in mounted.values()} == {"ncms-keys", "ncms-clients"}
+    assert {n.rsplit("-", 1)[0] if name == "dev" and v != "tls" else n for v, n in mounted.items()} == \
+        {"ncms-keys", "ncms-clients", "ncms-tls-identity"}
     config = of_kind(docs, "ConfigMap")["ncms-config"]["data"]
     assert config["NCMS_ENV"] == "production" and config["NCMS_MASTER_KEY_FILE"].startswith("/var/run/secrets/")
     assert config["OTEL_TRACES_EXPORTER"] == "otlp" and config["OTEL_EXPORTER_OTLP_ENDPOINT"].endswith(":4317")
+
+
+def test_every_component_speaks_mutual_tls_with_a_certificate_naming_it(overlay):
+    """cert-manager issues each component a certificate whose common name is the
+    component (what services check, runtime/tls.py) into the Secret its pod mounts, from
+    the suite's own authority; the configuration points every process at it."""
+    _, docs = overlay
+    config = of_kind(docs, "ConfigMap")["ncms-config"]["data"]
+    assert {config[f"NCMS_TLS_{f}_FILE"] for f in ("CA", "CERT", "KEY")} == {
+        "/var/run/secrets/ncms/tls/ca.crt", "/var/run/secrets/ncms/tls/tls.crt", "/var/run/secrets/ncms/tls/tls.key"}
+    certificates = of_kind(docs, "Certificate")
+    issuers = of_kind(docs, "Issuer")
+    assert certificates["ncms-authority"]["spec"]["isCA"] is True
+    assert issuers["ncms-authority"]["spec"]["ca"]["secretName"] == "ncms-authority"
+    pods = {"ncms-admin": "ncms", **{name: name for name in [*SERVICES, "gateway"]}}
+    for deployment, component in pods.items():
+        spec = of_kind(docs, "Deployment")[deployment]["spec"]["template"]["spec"]
+        volume = next(v for v in spec["volumes"] if v["name"] == "tls")
+        certificate = certificates[volume["secret"]["secretName"]]["spec"]
+        assert certificate["commonName"] == component and certificate["secretName"] == volume["secret"]["secretName"]
+        assert certificate["issuerRef"]["name"] == "ncms-authority"
+        assert set(certificate["usages"]) == {"server auth", "client auth"}
+        if component in SERVICES:  # the name the others dial (NCMS_<SERVICE>_ADDRESS)
+            assert config[f"NCMS_{component.upper()}_ADDRESS"].split(":")[0] in certificate["dnsNames"]
+        app = spec["containers"][0]
+        assert {"name": "tls", "mountPath": "/var/run/secrets/ncms/tls", "readOnly": True} in app["volumeMounts"]
+        # a name the services know: a service's own, or one allowed to call some service
+        assert component in ALLOWED_CALLERS or any(component in callers for callers in ALLOWED_CALLERS.values())
 
 
 # --- network policies -------------------------------------------------------------------
