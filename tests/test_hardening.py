@@ -7,13 +7,14 @@ serve. Real servers throughout."""
 from __future__ import annotations
 
 import codecs
+from datetime import datetime, timedelta, timezone
 
 import pytest
 import requests
 import sqlalchemy as sa
 from lxml import etree
 
-from legacy.client import LegacyCaller, Reply, sign
+from legacy.client import LegacyCaller, Reply, sign, signed_message
 from services.settlement.models import Admission, Settlement
 from tests.support.soap import Legacy, envelope
 from tests.support.suite import new_hospital, new_user
@@ -426,3 +427,268 @@ def test_readiness_lists_a_dead_settlement(identity):
 
 
 _ = (CARD, MEMBER, code_of)
+
+
+# --- a property: whatever a message is mutated into, the answer is the contract's -------------------
+#
+# Valid messages of every operation are mutated (values, rows, columns, the DataSet
+# itself, the encoding, the signature) by Hypothesis, derandomized so that every run
+# tries the same examples. Each answer must be success or one of the contract's codes
+# (never E9001, which would tell the HIS to retry what can never succeed), or a SOAP
+# Fault when the bytes are no longer XML; never an HTTP error page. A refused call
+# records nothing: settlements, refunds, admissions, reconciliations, catalog changes
+# and users are counted before and after.
+
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from legacy.operations import BY_NAME, DATASET  # noqa: E402
+
+CONTRACT_CODES = {"E1001", "E1002", "E1003", "E1004", "E1005", "E1006", "E1007", "E1008", "E1009", "E1101",
+                  "E1102", "E1103", "E1104", "E1105", "E2001", "E2002", "E3001", "E3002", "E4001", "E4002",
+                  "E4003", "E4004", "E4005", "E4006"}
+FUZZ_USER, FUZZ_PASSWORD = "fuzz01", "Fuzz#2026pw"
+
+
+def _base_messages() -> dict[str, dict]:
+    """A valid call of every operation, by the world's hospital user."""
+    visit = outpatient_call("MZFUZZ1", [GOOD_LINE, line(2, "2", "ZL0001", "静脉注射", "10.00", "1", "10.00",
+                                                        f"{YEAR}-06-01 09:40:00")])
+    return {
+        "chryxxjk": {"chzh": CARD},
+        "ypmljk": {"ypml": {"ypml": [[("yyxmbm", "YPFUZZ"), ("xmmc", "模糊测试药"), ("dj", "1.5000"), ("czlx", "A")]]}},
+        "zlmljk": {"zlml": {"zlml": [[("yyxmbm", "ZLFUZZ"), ("xmmc", "模糊测试项目"), ("dj", "2.00")]]}},
+        "mzjsjk": visit,
+        "mzjstfjk": {"mzbh": "MZFUZZ1"},
+        "zydjjk": admission("ZYFUZZ1"),
+        "zyjsjk": discharge("ZYFUZZ1"),
+        "zyjsjgcx": {"zybh": "ZYFUZZ1"},
+        "zyjstfjk": {"zybh": "ZYFUZZ1"},
+        "dzjk": {"dzrq": f"{YEAR}-06-01", "dzsj": {"dzmx": [[("jslx", "1"), ("bh", "MZFUZZ1"), ("ywlx", "1"),
+                                                            ("zfy", "35.00"), ("bcje", "17.50")]]}},
+        "yhklxgjk": {"ykl": FUZZ_PASSWORD, "xkl": FUZZ_PASSWORD},
+        "Yhzjjk": {"xzyh": "fuzznew", "xzyhkl": "Fuzz#2026new", "yxfwip": "127.0.0.1", "fwqx": "E"},
+        "Yhscjk": {"scyh": "nobody"},
+        "zysjcxjk": {"zybh": "ZYFUZZ1"},
+    }
+
+
+_XML_TEXT = st.characters(codec="utf-8", exclude_categories=("Cs", "Cc", "Cn")) | st.sampled_from("\t\n")
+NASTY = st.one_of(
+    st.sampled_from([
+        "", " ", "0", "-0", "-1", "1" * 30, "9" * 15, "0." + "0" * 40 + "1", "1e3", "NaN", "Infinity", "１", "١١",
+        "１２.５０", "²", "0x1F", "1,000", "1_000", "+1", "12.345", "12.34567", "0001-01-01T00:00:00+14:00",
+        "9999-12-31T23:59:59-14:00", f"{YEAR}-02-30", f"{YEAR}-13-01", f"{YEAR}-06-01 24:00:00",
+        f"{YEAR}-06-01T09:30:00Z", f"{YEAR}-06-01", "１９９０-01-01", "A", "M", "D", "2", "3", "甲", "<x>", "&amp;",
+        "a&b=c%", "\t", "\n", "x" * 300, "💊", "𠈌", "450200001", "MZFUZZ1", CARD, MEMBER]),
+    st.text(alphabet=_XML_TEXT, max_size=30),
+    st.from_regex(r"-?[0-9]{1,40}(\.[0-9]{0,12})?", fullmatch=True),
+)
+NAME = st.from_regex(r"[a-z][a-z0-9]{0,7}", fullmatch=True)
+DATE_COLUMNS = {"jzrq", "ryrq", "cyrq", "fyrq", "dzrq"}
+_OFFSETS = st.builds(lambda minutes: timezone(timedelta(minutes=minutes)), st.integers(-23 * 60 - 59, 23 * 60 + 59))
+DATE_EDGES = st.one_of(
+    st.sampled_from(["0001-01-01T00:00:00+14:00", "9999-12-31T23:59:59-14:00", "0001-01-01", "9999-12-31 23:59:59",
+                     "1900-01-01T00:00:00+14:00", "2199-12-31T23:59:59-14:00", "1899-12-31", "2200-01-01",
+                     f"{YEAR}-02-29", f"{YEAR}-06-01T09:30:00.1234567+08:00", f"{YEAR}-06-01T09:30:00+23:59",
+                     f"{YEAR}-06-01T09:30:00-00:00", f"{YEAR}-06-01T09:30", f"{YEAR}-W22-1", f"{YEAR}0601"]),
+    st.datetimes(min_value=datetime(1, 1, 1), max_value=datetime(9999, 12, 31, 23, 59, 59),
+                 timezones=st.none() | _OFFSETS).map(lambda d: d.isoformat()),
+    st.dates().map(str),
+)
+NUMBER_EDGES = st.one_of(
+    st.sampled_from(["99999999999999", "99999999999999.99", "-99999999999999.9999", "100000000000000", "0.00",
+                     "999999999", "1000000000", "-2147483649", "0" * 40 + "1", "1." + "0" * 40]),
+    st.decimals(allow_nan=False, allow_infinity=False, places=4).map(str),
+    st.decimals(allow_nan=True, allow_infinity=True).map(str),
+    st.integers(-10**40, 10**40).map(str),
+)
+
+
+def _value(data, column: str | None):
+    """A value for ``column``: edge dates and numbers where it holds them, else anything."""
+    if column in DATE_COLUMNS and data.draw(st.integers(0, 9), label="typed") < 7:
+        return data.draw(DATE_EDGES, label="date")
+    if column in NUMERIC_COLUMNS and data.draw(st.integers(0, 9), label="typed") < 7:
+        return data.draw(NUMBER_EDGES, label="number")
+    return data.draw(st.none() | NASTY, label="value")
+ENCODINGS_OK = ["utf-8", "utf-8-bom", "utf-16", "gb18030"]
+ENCODINGS_BROKEN = ["truncated", "bad-byte", "said-utf16"]
+
+
+NUMERIC_COLUMNS = {"mxxh", "dj", "sl", "je", "zfy", "bcje", "jzrq", "ryrq", "cyrq", "fyrq", "dzrq"}
+OTHER_DIGITS = ["０１２３４５６７８９", "٠١٢٣٤٥٦٧٨٩", "०१२३४५६७८९", "𝟎𝟏𝟐𝟑𝟒𝟓𝟔𝟕𝟖𝟗"]
+
+
+def _other_digits(data, params: dict) -> str | None:
+    """The same number or date written with other digits (full-width, Arabic-Indic…):
+    what Python's int() and Decimal() would read as the same value."""
+    places = [(name, None, None, None) for name, value in params.items()
+              if name in NUMERIC_COLUMNS and isinstance(value, str)]
+    places += [(name, table, index, cell) for name, value in params.items() if isinstance(value, dict)
+               for table, rows in value.items() for index, row in enumerate(rows)
+               for cell, (column, text) in enumerate(row) if column in NUMERIC_COLUMNS and text]
+    if not places:
+        return None
+    name, table, index, cell = data.draw(st.sampled_from(places), label="numeric place")
+    digits = str.maketrans("0123456789", data.draw(st.sampled_from(OTHER_DIGITS), label="digits"))
+    if table is None:
+        params[name] = params[name].translate(digits)
+        return f"{name}={params[name]}"
+    row = list(params[name][table][index])
+    row[cell] = (row[cell][0], row[cell][1].translate(digits))
+    params[name][table][index] = row
+    return f"{name}.{table}[{index}].{row[cell][0]}={row[cell][1]}"
+
+
+def _mutate(data, operation: str, params: dict) -> str:
+    """Mutates ``params`` in place; returns what was done (for the failure message)."""
+    op = BY_NAME[operation]
+    if data.draw(st.integers(0, 5), label="other digits") == 0:
+        done = _other_digits(data, params)
+        if done:
+            return "other digits: " + done
+    names = [p.name for p in op.parameters if p.name not in ("xxzy", op.user_parameter, op.password_parameter)
+             and p.name != op.hospital_parameter]
+    kind = data.draw(st.sampled_from(["value", "value", "value", "drop-column", "rename-column", "add-column",
+                                      "drop-row", "duplicate-row", "empty-row", "other-table", "no-dataset",
+                                      "nothing"]), label="mutation")
+    name = data.draw(st.sampled_from(names), label="parameter") if names else None
+    parameter = next((p for p in op.parameters if p.name == name), None)
+    if kind == "nothing" or parameter is None:
+        return "nothing"
+    if parameter.kind != DATASET:
+        params[name] = _value(data, name)
+        return f"{name}={params[name]!r}"
+    dataset = params.get(name) or {}
+    if kind == "no-dataset":
+        params[name] = None
+        return f"{name}: no DataSet"
+    tables = list(dataset)
+    if kind == "other-table" or not tables:
+        dataset[data.draw(NAME, label="table")] = [[(data.draw(NAME), data.draw(NASTY))]]
+        return f"{name}: another table"
+    table = data.draw(st.sampled_from(tables), label="table")
+    rows = dataset[table]
+    if kind == "empty-row":
+        rows.append([])
+        return f"{name}.{table}: an empty row"
+    if not rows:
+        return "nothing"
+    index = data.draw(st.integers(0, len(rows) - 1), label="row")
+    row = list(rows[index])
+    if kind == "drop-row":
+        del rows[index]
+    elif kind == "duplicate-row":
+        rows.append(row)
+    elif kind == "add-column":
+        row.append((data.draw(NAME, label="column"), data.draw(NASTY, label="value")))
+        rows[index] = row
+    elif row:
+        cell = data.draw(st.integers(0, len(row) - 1), label="cell")
+        column, value = row[cell]
+        if kind == "drop-column":
+            del row[cell]
+        elif kind == "rename-column":
+            row[cell] = (data.draw(NAME, label="column"), value)
+        else:
+            row[cell] = (column, _value(data, column))
+        rows[index] = row
+    return f"{name}.{table}[{index}] {kind}: {row}"
+
+
+def _encode(body: bytes, encoding: str, position: int) -> tuple[bytes, str]:
+    text = body.decode("utf-8").split("?>", 1)[1]
+    if encoding == "utf-8":
+        return body, "text/xml; charset=utf-8"
+    if encoding == "utf-8-bom":
+        return codecs.BOM_UTF8 + text.encode("utf-8"), "text/xml"
+    if encoding == "utf-16":
+        return codecs.BOM_UTF16_LE + ('<?xml version="1.0" encoding="UTF-16"?>' + text).encode("utf-16-le"), "text/xml"
+    if encoding == "gb18030":
+        return ('<?xml version="1.0" encoding="GB18030"?>' + text).encode("gb18030"), "text/xml"
+    if encoding == "truncated":
+        return body[: position % max(len(body) - 1, 1)], "text/xml; charset=utf-8"
+    if encoding == "bad-byte":
+        cut = position % len(body)
+        return body[:cut] + b"\xff" + body[cut + 1:], "text/xml; charset=utf-8"
+    return body + (b" " if len(body) % 2 == 0 else b""), "text/xml; charset=utf-16"  # said-utf16: odd length
+
+
+class Recorded:
+    """What the suite has recorded, counted: a refused call must leave it unchanged."""
+
+    QUERIES = {
+        "settlement": ["select count(*) from settlements", "select count(*) from settlements where refunded_at is not null",
+                       "select count(*) from admissions", "select count(*) from reconciliations"],
+        "catalog": ["select count(*) from hospital_item_events", "select count(*) from hospital_items"],
+        "identity": ["select count(*) from users", "select count(*) from password_history"],
+    }
+
+    def __init__(self, suite) -> None:
+        self.engines = {name: sa.create_engine(suite.urls[name]) for name in self.QUERIES}
+
+    def now(self) -> tuple:
+        counts = []
+        for name, queries in self.QUERIES.items():
+            with self.engines[name].connect() as connection:
+                counts += [connection.execute(sa.text(query)).scalar_one() for query in queries]
+        return tuple(counts)
+
+    def close(self) -> None:
+        for engine in self.engines.values():
+            engine.dispose()
+
+
+@pytest.fixture
+def fuzz_world(identity):
+    world = build(identity)
+    new_user(identity.admin, name=FUZZ_USER, password=FUZZ_PASSWORD, permissions="AB")
+    recorded = Recorded(identity)
+    his = world.his()
+    his.call("zydjjk", **admission("ZYFUZZ1"))  # so that the stay's operations can succeed unmutated
+    yield world, his, recorded
+    recorded.close()
+
+
+@settings(max_examples=300, derandomize=True, database=None, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(data=st.data())
+def test_mutated_messages_get_contract_answers_and_refusals_record_nothing(fuzz_world, data):
+    world, his, recorded = fuzz_world
+    operation = data.draw(st.sampled_from(sorted(_base_messages())), label="operation")
+    caller = Legacy(world.url, world.key, user=FUZZ_USER, password=FUZZ_PASSWORD) \
+        if operation in ("yhklxgjk", "Yhzjjk", "Yhscjk") else his
+    params = caller.params(operation, **_base_messages()[operation])
+    done = _mutate(data, operation, params)
+    resign = data.draw(st.sampled_from([True, True, True, False]), label="signed after the mutation")
+    original = caller.params(operation, **_base_messages()[operation])
+    changed = signed_message(operation, params) != signed_message(operation, original)
+    params["xxzy"] = sign(world.key, operation, params if resign else original)
+    encoding = data.draw(st.sampled_from(ENCODINGS_OK * 3 + ENCODINGS_BROKEN), label="encoding")
+    body, content_type = _encode(envelope(operation, params), encoding, data.draw(st.integers(0, 10**6)))
+    before = recorded.now()
+    response = caller.session.post(world.url, data=body, timeout=60, headers={
+        "Content-Type": content_type, "SOAPAction": f'"urn:ncms:his:v1/{operation}"'})
+    where = f"{operation} {done} signed={resign} {encoding}: HTTP {response.status_code} {response.text[:400]}"
+    assert response.headers.get("Content-Type", "").startswith("text/xml"), where
+    assert b"<html" not in response.content.lower() and b"Traceback" not in response.content, where
+    document = etree.fromstring(response.content)
+    fault = document.find(f".//{{{SOAP_NS}}}Fault")
+    if fault is not None:
+        assert encoding in ENCODINGS_BROKEN, where  # a Fault only for what is no longer XML
+        assert response.status_code in (400, 415, 500) and "Client." in fault.findtext("faultcode"), where
+        assert recorded.now() == before, where
+        return
+    assert response.status_code == 200, where
+    answer = Reply(response.status_code, document)
+    refusal = answer.refusal
+    if refusal:
+        assert refusal[:5] in CONTRACT_CODES and refusal[5:6] == ":", where
+        assert recorded.now() == before, where
+        if not resign and changed:  # the hospital is checked before the digest; zysjcxjk names none here
+            assert refusal.startswith("E1007" if operation == "zysjcxjk" else "E1005"), where
+        elif done.startswith("other digits") and operation != "zysjcxjk":
+            assert refusal.startswith("E2001"), where  # the same value in other digits is not a number here
+    else:
+        assert not done.startswith("other digits"), where  # accepted a number not written in ASCII digits
