@@ -7,6 +7,7 @@ gRPC, protobuf and the settings are imported when a command first needs them, so
 from __future__ import annotations
 
 import json
+import os
 import unicodedata
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -48,10 +49,19 @@ class Context:
 
     @cached_property
     def settings(self) -> Settings:
+        from runtime import tls
         from runtime.settings import load_settings
 
         try:
-            return load_settings(**self.overrides)
+            settings = load_settings(**self.overrides)
+            if tls.files_from(settings) is None:
+                # A suite `ncms up` started with this data directory speaks mutual TLS:
+                # use the certificate it made for the ncms command.
+                local = tls.local_files(settings.data_dir, "ncms")
+                if local is not None:
+                    os.environ.update(tls.environment(local))
+                    settings = load_settings(**self.overrides)
+            return settings
         except Exception as exc:  # pydantic's validation message names the variable
             raise CommandError(_("configuration: {problem}").format(problem=exc)) from None
 

@@ -249,6 +249,22 @@ def process_client_tls() -> ClientTls | None:
 
 # --- a local authority (ncms up, tests) ---------------------------------------------------------
 
+LOCAL_DIRECTORY = "tls"  # under the data directory
+
+
+def local_files(data_dir: Path, component: str) -> TlsFiles | None:
+    """A component's files as ``ncms up`` makes them under ``data_dir``; None if absent."""
+    directory = Path(data_dir) / LOCAL_DIRECTORY
+    files = TlsFiles(directory / "ca.pem", directory / f"{component}.pem", directory / f"{component}-key.pem")
+    return files if all(p.exists() for p in (files.ca, files.certificate, files.key)) else None
+
+
+def environment(files: TlsFiles) -> dict[str, str]:
+    """The NCMS_TLS_* variables naming ``files``."""
+    return {"NCMS_TLS_CA_FILE": str(files.ca), "NCMS_TLS_CERT_FILE": str(files.certificate),
+            "NCMS_TLS_KEY_FILE": str(files.key)}
+
+
 def make_local_certificates(directory: Path, components: Iterable[str] = COMPONENTS,
                             hosts: Iterable[str] = ("127.0.0.1", "localhost", "::1"),
                             days: int = 825) -> dict[str, TlsFiles]:
