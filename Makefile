@@ -58,15 +58,21 @@ generate: setup  ## regenerate the Python code of protos/ after editing a .proto
 check-generated: setup  ## fail if the generated code does not match the protos
 	$(BIN)/python protos/generate.py --check
 
-# The ncms command's messages: English in the code, translated in cli/locale (gettext,
-# built with Babel). After changing a text: `make messages`, translate what it reports
-# as untranslated in cli/locale/zh_CN/LC_MESSAGES/ncms.po, `make messages` again.
+# The ncms command's and the console's messages: English in the code, translated in
+# cli/locale and console/locale (gettext, built with Babel). After changing a text:
+# `make messages`, translate what it reports as untranslated in the .po files
+# (cli/locale/zh_CN/LC_MESSAGES/ncms.po, console/locale/zh_CN/LC_MESSAGES/console.po),
+# `make messages` again.
 LOCALE := cli/locale
-messages: setup  ## update the ncms command's message catalogue from the code and compile it
+messages: setup  ## update the message catalogues (ncms command, console) from the code and compile them
 	$(BIN)/pybabel --quiet extract --omit-header --no-location --sort-output -k N_ -k N_plural:1,2 -o $(LOCALE)/ncms.pot cli
 	$(BIN)/pybabel --quiet update -D ncms -i $(LOCALE)/ncms.pot -d $(LOCALE) --no-fuzzy-matching --ignore-obsolete -w 100
 	$(BIN)/pybabel compile -D ncms -d $(LOCALE) --statistics
 	@rm -f $(LOCALE)/ncms.pot
+	$(BIN)/pybabel --quiet extract --omit-header --no-location --sort-output -k N_ -F console/babel.cfg -o console/locale/console.pot .
+	$(BIN)/pybabel --quiet update -D console -i console/locale/console.pot -d console/locale --no-fuzzy-matching --ignore-obsolete -w 100
+	$(BIN)/pybabel compile -D console -d console/locale --statistics
+	@rm -f console/locale/console.pot
 
 migration: setup  ## new migration from model changes: make migration SERVICE=identity MESSAGE="..."
 	@test -n "$(SERVICE)" -a -n "$(MESSAGE)" || { echo 'usage: make migration SERVICE=identity MESSAGE="what changed"' >&2; exit 1; }

@@ -48,6 +48,8 @@ DEMO_IPS = ["127.0.0.0/8", "::1"]
 # The NCMS's account at the hospital's own service.
 HOSPITAL_SIDE_USER = ("ncms01", "Demo#2026ncms", "AB")
 DEMO_INPATIENT = "ZY-DEMO-0001"
+# The centre's person in the web console: every role, to see every page.
+DEMO_STAFF = ("demo", "演示管理员", "Demo#2026con", ["administrator", "catalog-clerk", "fund-officer", "auditor"])
 
 
 def credentials_path(data_dir: Path) -> Path:
@@ -85,10 +87,22 @@ def ensure_sandbox(ctx: Context, data_dir: Path) -> dict:
             except grpc.RpcError as exc:
                 if not _exists(exc):
                     raise
+    from ncms.identity.v1 import staff_pb2, staff_pb2_grpc
+
+    name, display_name, staff_password, roles = DEMO_STAFF
+    with ctx.calling("identity"):
+        try:
+            ctx.services("identity", staff_pb2_grpc).CreateStaff(staff_pb2.CreateStaffRequest(
+                name=name, display_name=display_name, roles=roles, password=staff_password, keep_password=True))
+        except grpc.RpcError as exc:
+            if not _exists(exc):
+                raise
     credentials = {
         "hospital_code": DEMO_HOSPITAL, "hospital_name": DEMO_HOSPITAL_NAME, "level": DEMO_LEVEL,
         "algorithm": "HMAC-SHA256", "signing_key": key,
         "users": [{"user": n, "password": p, "permissions": letters} for n, p, letters in DEMO_USERS],
+        "console": {"url": f"http://{ctx.settings.console_address}/", "user": name, "password": staff_password,
+                    "roles": roles},
     }
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(credentials, ensure_ascii=False, indent=2), encoding="utf-8")
@@ -262,6 +276,9 @@ def load_demo(ctx: Context, data_dir: Path, side: HospitalSide | None) -> dict:
         rows.append((_("its service"), _("{url} (zysjcxjk; the NCMS calls as {user})").format(
             url=side.url, user=HOSPITAL_SIDE_USER[0])))
     rows.append((_("SOAP endpoint"), f"{ctx.settings.public_url}  (WSDL: ?wsdl)"))
+    console = credentials["console"]
+    rows.append((_("web console"), _("{url}  sign in as {user} / {password} (every role)").format(
+        url=console["url"], user=console["user"], password=console["password"])))
     width = max(_width(label) for label, _value in rows) + 2
     click.echo("")
     click.echo(_("sandbox loaded:"))

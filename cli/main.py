@@ -26,6 +26,8 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "user": ("cli.identity_commands", "user", N_("Hospital users: add, approve, reject, change, reset a password, unlock, delete.")),
     "client": ("cli.identity_commands", "client",
                N_("Service credentials for internal systems calling the suite over gRPC.")),
+    "staff": ("cli.staff_commands", "staff",
+              N_("The centre's staff who sign in to the web console (合管中心管理台).")),
     "audit": ("cli.identity_commands", "audit", N_("The newest audit events (every call, accepted or refused, and administrative actions).")),
     "policy": ("cli.policy_commands", "policy",
                N_("Compensation policies (补偿方案): check, import, show, compare, try.")),

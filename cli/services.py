@@ -12,6 +12,7 @@ class Component:
     migrations: str = ""  # the Alembic package of a service with a database
     kind: str = "grpc"  # "grpc" (health-checked) or "http"
     arguments: tuple[str, ...] = ()
+    path: str = "/NcmsService.asmx"  # where an http component is used
 
 
 SERVICES: dict[str, Component] = {
@@ -24,8 +25,10 @@ SERVICES: dict[str, Component] = {
 GATEWAY = Component("gateway", "gateway", kind="http")
 # The sandbox hospital's own service, beside the suite with `ncms up --demo`.
 DEMO_HOSPITAL = Component("hospital", "hospital", kind="http", arguments=("serve",))
+# The centre's web console (http://127.0.0.1:8070/ by default).
+CONSOLE = Component("console", "console", kind="http", path="/")
 
 # Start order: identity first (every other component fetches its token keys), the
-# gateway last (it calls the services).
+# gateway and the console last (they call the services).
 COMPONENTS: list[Component] = [SERVICES["identity"], SERVICES["catalog"], SERVICES["enrollment"],
-                               SERVICES["settlement"], GATEWAY]
+                               SERVICES["settlement"], GATEWAY, CONSOLE]

@@ -32,7 +32,8 @@ from .services import COMPONENTS, DEMO_HOSPITAL, Component
 
 STARTUP_TIMEOUT = 60.0
 SYNC_TIMEOUT = 3600.0  # settlement's first sync of a provincial enrolment list
-SECRETS = ("master_key", "token_key", "admin_client_secret", "gateway_client_secret", "settlement_client_secret")
+SECRETS = ("master_key", "token_key", "admin_client_secret", "gateway_client_secret", "settlement_client_secret",
+           "console_client_secret", "console_secret_key")
 MAX_BACKOFF = 60.0
 STABLE_AFTER = 60.0  # up this long: the next death starts the backoff afresh
 GIVE_UP_AFTER = 5  # deaths in a row without staying up
@@ -198,7 +199,7 @@ class Supervisor:
         entry = Running(component, address, environment, process)
         self.running.append(entry)
         self.wait_until_ready(entry)
-        where = f"http://{address}/NcmsService.asmx" if component.kind == "http" else address
+        where = f"http://{address}{component.path}" if component.kind == "http" else address
         click.echo("  " + _("{component:<11} ready on {where} (pid {pid}{metrics})").format(
             component=component.name, where=where, pid=process.pid, metrics=metrics))
 

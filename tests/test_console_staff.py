@@ -259,3 +259,31 @@ def test_settings_without_a_console_secret_in_production_refuse(tmp_path):
 
     with pytest.raises(ConfigurationError):
         base_settings(tmp_path, env="production").secret("console_client_secret")
+
+
+def test_ncms_staff_add_makes_the_first_account_and_the_command_manages_it(identity):
+    import json
+
+    from tests.support.command import CHINESE, ncms
+
+    added = ncms(identity, "staff", "add", "--name", "wang", "--display-name", "王芳", "--role", "administrator",
+                 "--role", "auditor", "--password", "-", "--keep-password", input=f"{PASSWORD}\n")
+    assert added.returncode == 0, added.stderr
+    assert "wang (王芳) added: administrator、auditor; signs in at http://" in added.stdout
+    refused = ncms(identity, "staff", "add", "--name", "li", "--role", "root", "--password", "-", input="x\n")
+    assert refused.returncode == 2 and "root" in refused.stderr
+    weak = ncms(identity, "staff", "add", "--name", "li", "--role", "auditor", "--password", "-", input="weak\n")
+    assert weak.returncode == 1 and "E1101" in weak.stderr
+    on_the_line = ncms(identity, "staff", "add", "--name", "li", "--role", "auditor", "--password", PASSWORD)
+    assert on_the_line.returncode == 2 and PASSWORD not in on_the_line.stderr
+    console = identity_as(identity, CONSOLE_CLIENT, identity.settings.secret("console_client_secret"))
+    signed = console.SignIn(staff_pb2.SignInRequest(name="wang", password=PASSWORD))
+    assert not signed.must_change_password and set(signed.staff.roles) == {"administrator", "auditor"}
+    listed = json.loads(ncms(identity, "staff", "list", "--json").stdout)["staff"]
+    assert [(s["name"], s["roles"]) for s in listed] == [("wang", ["administrator", "auditor"])]
+    chinese = ncms(identity, "staff", "list", env=CHINESE)
+    assert "管理员、审计员" in chinese.stdout and "王芳" in chinese.stdout
+    assert ncms(identity, "staff", "disable", "--name", "wang", "--yes").returncode == 0
+    with pytest.raises(grpc.RpcError) as disabled:
+        console.SignIn(staff_pb2.SignInRequest(name="wang", password=PASSWORD))
+    assert reason(disabled.value) == "DISABLED"

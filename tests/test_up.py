@@ -19,7 +19,7 @@ import pytest
 from cli import up_command
 from tests.support.command import ENGLISH, NCMS
 
-NAMES = ("identity", "catalog", "enrollment", "settlement", "gateway")
+NAMES = ("identity", "catalog", "enrollment", "settlement", "gateway", "console")
 
 
 def free_ports(count: int) -> list[int]:
@@ -67,7 +67,7 @@ def test_a_listening_socket_is_found_with_its_process():
 
 
 def test_up_refuses_ports_another_process_holds(tmp_path):
-    ports = free_ports(5)
+    ports = free_ports(len(NAMES))
     with socket.socket() as taken:
         taken.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         taken.bind(("127.0.0.1", ports[1]))
@@ -83,7 +83,7 @@ def test_up_refuses_ports_another_process_holds(tmp_path):
 
 
 def test_a_component_that_dies_is_started_again_and_ctrl_c_stops_the_suite(tmp_path):
-    ports = free_ports(5)
+    ports = free_ports(len(NAMES))
     process = subprocess.Popen([*NCMS, "up"], env=environment(tmp_path, ports), stdout=subprocess.PIPE,
                                stderr=subprocess.STDOUT, text=True)
     lines: list[str] = []
@@ -109,7 +109,7 @@ def test_a_component_that_dies_is_started_again_and_ctrl_c_stops_the_suite(tmp_p
 
 @pytest.mark.skipif(shutil.which("make") is None, reason="make is not installed")
 def test_ctrl_c_ends_make_run_without_an_error(tmp_path):
-    ports = free_ports(5)
+    ports = free_ports(len(NAMES))
     ncms = Path(sys.executable).parent / "ncms"
     if not ncms.exists():
         pytest.skip("the ncms command is not installed beside this Python")
