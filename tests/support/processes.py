@@ -17,16 +17,17 @@ _HEALTH = re.compile(r"health checks in plaintext on port (\d+)")
 
 
 class ServiceProcess:
-    """Started with ``environment`` (NCMS_* variables) on a free port; its log is kept."""
+    """Started with ``environment`` (NCMS_* variables) on ``listen`` (default: a free
+    port); its log is kept."""
 
-    def __init__(self, service: str, environment: dict[str, str]) -> None:
+    def __init__(self, service: str, environment: dict[str, str], listen: str = "127.0.0.1:0") -> None:
         self.service = service
         self.log: list[str] = []
         self._port = threading.Event()
         self.port = 0
         self.health_port = 0  # with TLS: where plaintext health checks are answered
         env = {**os.environ, **environment, "NCMS_LOG_LEVEL": "INFO", "PYTHONUNBUFFERED": "1"}
-        self.process = subprocess.Popen([sys.executable, "-m", f"services.{service}", "--listen", "127.0.0.1:0"],
+        self.process = subprocess.Popen([sys.executable, "-m", f"services.{service}", "--listen", listen],
                                         env=env, stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True)
         threading.Thread(target=self._read, daemon=True).start()
         if not self._port.wait(60):
