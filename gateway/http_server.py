@@ -270,6 +270,7 @@ class HttpFront:
         self.budget = _Budget(limits.max_buffered)
         self.connections = 0
         self.active: set[asyncio.Task] = set()
+        self.busy: set[asyncio.Task] = set()  # between a request's head and its answer
         self.stopping = False
 
     # --- a connection ---------------------------------------------------------------------
@@ -311,6 +312,8 @@ class HttpFront:
                                                "请求头过长 (request head too long)"))
             return False
         body_reader = _BodyReader(reader, self.limits, self.budget)
+        task = asyncio.current_task()
+        self.busy.add(task)
         try:
             request = _parse_head(head)
             length = _content_length(request)
@@ -334,14 +337,15 @@ class HttpFront:
                 request.body = await body_reader.exactly(length)
             status, headers, body = await asyncio.get_running_loop().run_in_executor(
                 self.pool, self._run, request, writer)
+            keep = request.keep_alive and not self.stopping
+            await self._respond(writer, request, status, headers, body, keep)
+            return keep
         except Refusal as refusal:
             await self._refuse(writer, refusal, request_soap12=b"application/soap+xml" in head.lower())
             return False
         finally:
             body_reader.release()
-        keep = request.keep_alive and not self.stopping
-        await self._respond(writer, request, status, headers, body, keep)
-        return keep
+            self.busy.discard(task)
 
     # --- the application ------------------------------------------------------------------
 
@@ -423,10 +427,13 @@ class HttpFront:
     # --- stopping ---------------------------------------------------------------------------
 
     async def drain(self, grace: float) -> None:
-        """Stop taking requests; let those being answered finish within ``grace``."""
+        """Stop taking requests; close idle connections at once and let the requests
+        being read or answered finish within ``grace``."""
         self.stopping = True
-        if self.active:
-            await asyncio.wait(list(self.active), timeout=grace)
+        for task in self.active - self.busy:
+            task.cancel()
+        if self.busy:
+            await asyncio.wait(list(self.busy), timeout=grace)
         for task in list(self.active):
             task.cancel()
         self.pool.shutdown(wait=False, cancel_futures=True)

@@ -305,3 +305,18 @@ def test_tls_settings_go_together(identity, tmp_path):
     result = subprocess.run([sys.executable, "-m", "gateway", "--listen", "127.0.0.1:0"], env=environment,
                             capture_output=True, text=True, timeout=60)
     assert result.returncode == 2 and "NCMS_GATEWAY_TLS_KEY_FILE" in result.stderr
+
+
+@pytest.mark.mono
+def test_the_dotnet_client_through_the_served_gateway(identity, key, mono_client):
+    """What a .NET HIS sends (Expect: 100-continue, its own framing) through the server as run."""
+    gateway = GatewayProcess(identity)
+    try:
+        steps = mono_client.run(gateway.url, key, "users")
+        assert steps["yhklxgjk"] == "" and steps["yhklxgjk.same"] == AUTHENTICATED
+        assert steps["Yhzjjk"] == "" and steps["Yhscjk"] == "" and steps["wrong.key"] == "E1005:消息摘要校验失败"
+        assert steps["chryxxjk.ErrorInfo"].startswith("E9001|") and steps["ypmljk"].startswith("E9001:")
+        header = mono_client.run(gateway.url, key, "header", password="N3w-pass!x")
+        assert header["header.first"] == AUTHENTICATED and header["header.replay"].startswith("E1008:")
+    finally:
+        gateway.stop()
