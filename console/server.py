@@ -8,7 +8,7 @@ import sys
 
 from gunicorn.app.base import BaseApplication
 
-from runtime import telemetry
+from runtime import metrics, telemetry
 from runtime.logging import configure_logging
 from runtime.settings import ConfigurationError, Settings, load_settings
 
@@ -34,6 +34,8 @@ class ConsoleServer(BaseApplication):
         self.cfg.set("proc_name", "ncms-console")
         self.cfg.set("control_socket_disable", True)
         self.cfg.set("post_fork", lambda server, worker: telemetry.setup("console"))
+        if settings.metrics_address:
+            self.cfg.set("when_ready", lambda server: metrics.serve(settings.metrics_address, "console"))
         if settings.console_trusted_proxies:
             self.cfg.set("forwarded_allow_ips", settings.console_trusted_proxies)
 
