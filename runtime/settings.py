@@ -120,7 +120,7 @@ class Settings(BaseSettings):
     gateway_body_timeout_seconds: float = Field(30.0, gt=0)
     gateway_min_body_rate: int = Field(1024, ge=1)
     gateway_max_connections: int = Field(1000, ge=1)
-    gateway_max_buffered_bytes: int = Field(256 * 1024 * 1024, ge=1024)
+    gateway_max_buffered_bytes: int = Field(64 * 1024 * 1024, ge=1024)
 
     # A hospital's own service (hospital/, deployed by a hospital): the hospital it
     # serves, where its SOAP interface listens, the address its WSDL publishes, and
