@@ -132,7 +132,9 @@ def check_ports(wanted: list[tuple[str, str]]) -> None:
 
 # --- health ------------------------------------------------------------------------------------
 
-def health(component: Component, address: str) -> str:
+def health(component: Component, address: str, tls=None) -> str:
+    """SERVING, NOT_SERVING or UNREACHABLE; gRPC health checks with ``tls``
+    (runtime.tls.ClientTls; default: this process's certificate)."""
     if component.kind == "http":
         import urllib.request
 
@@ -144,12 +146,27 @@ def health(component: Component, address: str) -> str:
     import grpc
     from grpc_health.v1 import health_pb2, health_pb2_grpc
 
-    with grpc.insecure_channel(address) as channel:
-        try:
-            status = health_pb2_grpc.HealthStub(channel).Check(health_pb2.HealthCheckRequest(), timeout=1.0).status
-        except grpc.RpcError:
-            return UNREACHABLE
+    from runtime.clients import open_channel
+
+    # mutual TLS, with the certificate of the ncms command
+    channel = open_channel(address) if tls is None else open_channel(address, tls=tls)
+    try:
+        status = health_pb2_grpc.HealthStub(channel).Check(health_pb2.HealthCheckRequest(), timeout=1.0).status
+    except grpc.RpcError:
+        return UNREACHABLE
+    finally:
+        channel.close()
     return SERVING if status == health_pb2.HealthCheckResponse.SERVING else NOT_SERVING
+
+
+def local_certificates(data_dir: Path, addresses: list[str]) -> dict:
+    """The suite's local certificate authority and a certificate per component under
+    ``data_dir``/tls, valid for the hosts the components listen on (made once)."""
+    from runtime import tls
+
+    hosts = {"127.0.0.1", "localhost", "::1"} | {split_address(a)[0] for a in addresses}
+    hosts -= {"0.0.0.0", "::", ""}  # noqa: S104 (addresses to listen on, not to dial)
+    return tls.make_local_certificates(data_dir / tls.LOCAL_DIRECTORY, hosts=sorted(hosts))
 
 
 @dataclass
@@ -380,6 +397,16 @@ def up(ctx: Context, demo: bool) -> None:
             settings.secret(name)
     except Exception as exc:
         raise CommandError(str(exc)) from None
+    from runtime import tls
+
+    # Mutual TLS between the components, as in production: each gets its certificate,
+    # this command (and `ncms` in another terminal, same data directory) the ncms one.
+    certificates = local_certificates(data_dir, [address for _name, address in wanted])
+    if tls.files_from(settings) is None:
+        os.environ.update(tls.environment(certificates["ncms"]))
+
+    def with_certificate(name: str, base: dict[str, str]) -> dict[str, str]:
+        return {**base, **tls.environment(certificates[name])}
 
     click.echo(_("starting the NCMS suite ({env}, data in {path})").format(env=settings.env, path=data_dir))
     stop_requested = False
@@ -395,13 +422,16 @@ def up(ctx: Context, demo: bool) -> None:
     status = 0
     try:
         for component, address in components:
-            supervisor.start(component, address)
+            supervisor.start(component, address, with_certificate(component.name, environment))
         if side is not None:
             from .demo import load_demo
 
             for name in SECRETS:  # its own secrets, created before it starts
                 side.settings().secret(name)
-            supervisor.start(DEMO_HOSPITAL, side.soap_address, side.environment(environment))
+            # the sandbox hospital's own service and its identity: certificates of the same
+            # local authority, so that this command may administer them too
+            supervisor.start(DEMO_HOSPITAL, side.soap_address,
+                             with_certificate("hospital", side.environment(environment)))
             load_demo(ctx, data_dir, side)
         click.echo(_("the suite is running; press Ctrl-C to stop it"))
         status = supervisor.watch(lambda: stop_requested)

@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 
 from cli import up_command
+from runtime.tls import ClientTls, local_files
 from tests.support.command import ENGLISH, NCMS
 
 NAMES = ("identity", "catalog", "enrollment", "settlement", "gateway", "console")
@@ -98,7 +99,10 @@ def test_a_component_that_dies_is_started_again_and_ctrl_c_stops_the_suite(tmp_p
         assert "catalog exited with status -9; starting it again in 1 s (restart 1)" in output
         again = int(re.search(r"catalog is running again \(pid (\d+)\)", output).group(1))
         assert again != ready["catalog"] and up_command.listens(again, ports[1]) is not False
-        assert up_command.health(up_command.COMPONENTS[1], f"127.0.0.1:{ports[1]}") == up_command.SERVING
+        # the suite speaks mutual TLS: ask as the ncms command does, with its certificate
+        ncms_tls = ClientTls(local_files(tmp_path / "var", "ncms"))
+        assert up_command.health(up_command.COMPONENTS[1], f"127.0.0.1:{ports[1]}", ncms_tls) == up_command.SERVING
+        assert up_command.health(up_command.COMPONENTS[1], f"127.0.0.1:{ports[1]}") == up_command.UNREACHABLE
     finally:
         process.send_signal(signal.SIGINT)
         rest, _ = process.communicate(timeout=60)
