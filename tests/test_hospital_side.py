@@ -112,6 +112,13 @@ def test_the_ncms_queries_an_inpatient_over_soap(sides):
     assert len(accepted) == 2 and all(e.user == NCMS_USER for e in accepted)
 
 
+def test_the_ncms_sends_the_message_header_to_a_hospital_that_requires_it(sides):
+    sides.hospital_admin.SetMessageHeaderRequired(identity_pb2.SetMessageHeaderRequiredRequest(
+        code=CODE, required=True))
+    first, second = sides.query(), sides.query()  # a fresh msgid each time
+    assert first.number == second.number == PATIENT.number
+
+
 def test_an_unknown_inpatient_is_refused_with_the_hospitals_code(sides):
     with pytest.raises(grpc.RpcError) as caught:
         sides.query("ZY-NOT-THERE")

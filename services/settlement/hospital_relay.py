@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from decimal import Decimal, InvalidOperation
 
-from legacy import client, digest, tables
+from legacy import client, message_header, tables
 from ncms.settlement.v1 import settlement_pb2
 from runtime.errors import DomainError, Status
 from runtime.timestamps import timestamp
@@ -45,9 +45,13 @@ def refused(hospital: str, refusal: str) -> DomainError:
 def query(upstream: Upstream, hospital: str, number: str, timeout: float) -> settlement_pb2.QueryInpatientResponse:
     endpoint = upstream.hospital_endpoint(hospital)
     params = {"yh": endpoint.user, "kl": endpoint.password, "zybh": number}
-    params["xxzy"] = upstream.sign_digest(hospital, digest.canonical_message(OPERATION, params))
+    # The MessageHeader against replay, signed with the rest: a captured query cannot be
+    # sent to the hospital again.
+    header = message_header.new()
+    params["xxzy"] = upstream.sign_digest(hospital, client.signed_message(OPERATION, params, header))
     try:
-        reply = client.post(endpoint.endpoint, client.envelope(OPERATION, params), OPERATION, timeout=timeout)
+        reply = client.post(endpoint.endpoint, client.envelope(OPERATION, params, header=header), OPERATION,
+                            timeout=timeout)
     except client.Unreachable as exc:
         raise unreachable(hospital, endpoint.endpoint, str(exc)) from None
     if reply.dataset() is None:
