@@ -118,7 +118,8 @@ def test_pods_run_unprivileged_with_limits_and_probes(overlay):
         init = deployments[service]["spec"]["template"]["spec"]["initContainers"][0]
         assert init["command"] == ["ncms", "migrate", service]
     gateway = deployments["gateway"]["spec"]["template"]["spec"]["containers"][0]
-    assert gateway["readinessProbe"]["httpGet"]["path"] == "/healthz"
+    assert gateway["readinessProbe"]["httpGet"]["path"] == "/readyz"
+    assert gateway["livenessProbe"]["httpGet"]["path"] == gateway["startupProbe"]["httpGet"]["path"] == "/healthz"
 
 
 def test_availability_and_scaling(overlay):
