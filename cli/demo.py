@@ -49,7 +49,7 @@ DEMO_IPS = ["127.0.0.0/8", "::1"]
 HOSPITAL_SIDE_USER = ("ncms01", "Demo#2026ncms", "AB")
 DEMO_INPATIENT = "ZY-DEMO-0001"
 # The centre's person in the web console: every role, to see every page.
-DEMO_STAFF = ("demo", "演示管理员", "Demo#2026con", ["administrator", "catalog-clerk", "fund-officer", "auditor"])
+DEMO_STAFF = ("demo-admin", "演示管理员", "Demo#2026con", ["administrator", "catalog-clerk", "fund-officer", "auditor"])
 
 
 def credentials_path(data_dir: Path) -> Path:

@@ -145,7 +145,7 @@ def free_port() -> int:
 
 def test_up_starts_the_suite_with_demo_data_and_stops_on_ctrl_c(tmp_path: Path):
     ports = {name: free_port() for name in ("identity", "catalog", "enrollment", "settlement", "gateway",
-                                            "hospital", "demo_hospital_identity")}
+                                            "console", "hospital", "demo_hospital_identity")}
     env = dict(os.environ, NCMS_DATA_DIR=str(tmp_path / "var"),
                **{f"NCMS_{name.upper()}_ADDRESS": f"127.0.0.1:{port}" for name, port in ports.items()})
     env.pop("NCMS_ADMIN_CLIENT_SECRET", None)
@@ -168,6 +168,13 @@ def test_up_starts_the_suite_with_demo_data_and_stops_on_ctrl_c(tmp_path: Path):
         assert [h["code"] for h in json.loads(listed.stdout)["hospitals"]] == ["450200001"]
         credentials = json.loads((tmp_path / "var" / "demo" / "credentials.json").read_text("utf-8"))
         assert credentials["signing_key"] and credentials["users"]
+        # the web console, with the demonstration account printed beside its address
+        console = credentials["console"]
+        assert console["url"] == f"http://127.0.0.1:{ports['console']}/"
+        assert any(f"{console['url']}  sign in as {console['user']} / {console['password']}" in line for line in lines)
+        import requests
+
+        assert "csrf_token" in requests.get(console["url"] + "sign-in", timeout=10).text
         # the gateway (gunicorn, as in production) answers a signed legacy call
         user = credentials["users"][0]
         his = Legacy(f"http://127.0.0.1:{ports['gateway']}/NcmsService.asmx", credentials["signing_key"],
