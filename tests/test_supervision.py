@@ -8,7 +8,7 @@ import csv
 import os
 import subprocess
 import sys
-from collections import defaultdict
+from collections import Counter, defaultdict
 from datetime import date, timedelta
 from decimal import Decimal
 
@@ -231,3 +231,24 @@ def test_periods_and_quartiles():
     D = Decimal
     assert rules.quartiles([D(1), D(2), D(3), D(4), D(5)]) == (D(2), D(3), D(4))
     assert rules.quartiles([D(1), D(2), D(3), D(4)]) == (D("1.75"), D("2.5"), D("3.25"))
+
+
+def test_the_report_page_shows_names_as_text(tmp_path):
+    """The page is a Jinja2 template with autoescape: a hospital or rule named with
+    markup is shown, never run."""
+    from cli.report_command import html_page
+    from ncms.settlement.v1 import supervision_pb2 as pb
+
+    figures = pb.GetReportResponse(period="2026-06")
+    figures.start.year, figures.start.month, figures.start.day = 2026, 6, 1
+    figures.end.year, figures.end.month, figures.end.day = 2026, 7, 1
+    figures.hospitals.add(hospital_code="450200001", hospital_level=2, visits=3, visit_cost="90.00", stay_cost="0",
+                          fund_paid="45.00", self_paid_share="0.5", average_visit_cost="30.00",
+                          refund_rate="0")
+    figures.levels.add(hospital_level=2, hospitals=1, average_visit_cost="30.00", self_paid_share="0.5")
+    rule = pb.Rule(code="S01", name="<b>规则</b>", description="<script>alert(1)</script>")
+    page = html_page(figures, {"450200001": "<img src=x onerror=alert(1)>卫生院"}, {"S01": rule},
+                     Counter({("450200001", "S01"): 2}), tmp_path / "findings.csv")
+    assert "<img src=x" not in page and "&lt;img src=x onerror=alert(1)&gt;卫生院" in page
+    assert "<script>" not in page and "&lt;script&gt;" in page
+    assert "90.00" in page and "50.0%" in page and page.count("<svg") >= 3
