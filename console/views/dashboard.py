@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import threading
+import time
+
 import grpc
 from flask import Blueprint, g, render_template
 
@@ -46,8 +49,22 @@ def index():
     return render_template("dashboard.html", figures=figures, health=health, today=start.date())
 
 
+# The rules run over a whole month's settlements when asked: the dashboard counts them
+# at most once a minute per process (the findings page always asks afresh).
+FINDINGS_FOR = 60.0
+_findings: dict[str, tuple[float, dict[str, int]]] = {}
+_findings_lock = threading.Lock()
+
+
 def _count_findings(backends, period: str) -> dict[str, int]:
+    with _findings_lock:
+        cached = _findings.get(period)
+    if cached is not None and time.monotonic() - cached[0] < FINDINGS_FOR:
+        return cached[1]
     counts: dict[str, int] = {}
     for finding in backends.supervision.ListFindings(supervision_pb2.ListFindingsRequest(period=period)):
         counts[finding.rule_code] = counts.get(finding.rule_code, 0) + 1
+    with _findings_lock:
+        _findings.clear()
+        _findings[period] = (time.monotonic(), counts)
     return counts
