@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime
+
+from runtime.clock import BEIJING
 
 # The enrolment import format of the contract (admin.md), as the demo writes it.
 ENROLLMENT_COLUMNS = ("chzh", "grbm", "xm", "xb", "csrq", "sfzh", "yhzgx", "hzxm", "jtdz", "xzqh",
@@ -176,9 +178,6 @@ SERVICES = [
     ("救护车出车费", "次", "丙", "50.00"), ("病历工本费", "本", "丙", "1.00"),
     ("健康体检套餐", "次", "丙", "120.00"), ("美容缝合", "次", "丙", "200.00"),
 ]
-
-BEIJING = timezone(timedelta(hours=8))
-
 
 def this_year() -> int:
     return datetime.now(BEIJING).year

@@ -26,9 +26,6 @@ from opentelemetry.sdk.trace.export import (
 
 log = logging.getLogger(__name__)
 
-# Business spans carry attributes under this prefix (e.g. ncms.hospital_code).
-ATTRIBUTE_PREFIX = "ncms."
-
 _lock = threading.Lock()
 _provider: TracerProvider | None = None
 

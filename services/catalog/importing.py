@@ -57,11 +57,6 @@ def _decimal(text: str, column: str, places: int) -> Decimal:
     return value.quantize(Decimal(1).scaleb(-places))
 
 
-def missing_columns(header: list[str]) -> list[str]:
-    present = {column.strip() for column in header}
-    return [column for column in REQUIRED_COLUMNS if column not in present]
-
-
 def parse_row(values: Mapping[str, str]) -> NcmsRow:
     """A checked row, or BadRow saying what is wrong (in Chinese, for administrators)."""
     text = {key.strip(): (value or "").strip() for key, value in values.items() if key}

@@ -27,9 +27,10 @@ import enum
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import datetime
 
 from legacy import digest
+from runtime.clock import BEIJING
 
 from .network import is_allowed
 
@@ -134,7 +135,6 @@ SEND_TIME_MALFORMED = "sendtime 须为 yyyy-MM-dd HH:mm:ss (北京时间)"
 
 # soap-interface.md: msgid is 1–64 of A–Z a–z 0–9 _ -; sendtime is Beijing time.
 _MESSAGE_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
-_BEIJING = timezone(timedelta(hours=8))
 
 
 def check_message_header(header: MessageHeader | None, required: bool, now: datetime,
@@ -146,7 +146,7 @@ def check_message_header(header: MessageHeader | None, required: bool, now: date
     if not _MESSAGE_ID.fullmatch(header.message_id):
         return Decision("E1008", detail="malformed msgid", message=MESSAGE_ID_MALFORMED)
     try:
-        sent = datetime.strptime(header.send_time, "%Y-%m-%d %H:%M:%S").replace(tzinfo=_BEIJING)
+        sent = datetime.strptime(header.send_time, "%Y-%m-%d %H:%M:%S").replace(tzinfo=BEIJING)
     except ValueError:
         return Decision("E1009", detail="malformed sendtime", message=SEND_TIME_MALFORMED)
     difference = abs((now - sent).total_seconds())

@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
-BEIJING = timezone(timedelta(hours=8))
+from runtime.clock import BEIJING
+
 DAY, MONTH = "day", "month"
 
 
