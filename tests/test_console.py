@@ -284,3 +284,23 @@ def test_every_text_of_the_console_is_in_the_chinese_catalogue():
     assert not missing, f"not in console.po (make messages, then translate): {missing[:20]}"
     untranslated = sorted(key for key, message in translated.items() if not message.string)
     assert not untranslated, untranslated[:20]
+
+
+def test_a_password_set_by_an_administrator_is_changed_before_anything_else(centre):
+    centre.admin.CreateStaff(staff_pb2.CreateStaffRequest(name="zhou", display_name="周", roles=["fund-officer"],
+                                                          password="Start#2026pw"))
+    browser = Browser(centre.console.url)
+    signed = browser.sign_in("zhou", "Start#2026pw")
+    assert signed.status_code == 303 and signed.headers["Location"].endswith("/account/password")
+    assert browser.get("/settlements").headers["Location"].endswith("/account/password")
+    token = browser.token("/account/password")
+    differ = browser.post("/account/password", {"old_password": "Start#2026pw", "new_password": "Fresh#2026pw",
+                                                "again": "Other#2026pw"}, token=token)
+    assert differ.status_code == 400 and "不一致" in differ.text
+    weak = browser.post("/account/password", {"old_password": "Start#2026pw", "new_password": "weak",
+                                              "again": "weak"}, token=token)
+    assert weak.status_code == 400 and "E1101" in weak.text
+    changed = browser.post("/account/password", {"old_password": "Start#2026pw", "new_password": "Fresh#2026pw",
+                                                 "again": "Fresh#2026pw"}, token=token)
+    assert changed.status_code == 303
+    assert browser.get("/settlements").status_code == 200
