@@ -125,6 +125,29 @@ def test_wrong_passwords_lock_the_account_and_a_locked_account_cannot_sign_in(ce
     assert reason(unknown.value) == "BAD_CREDENTIALS"
 
 
+def test_parallel_guesses_at_a_staff_account_never_exceed_the_lock_out(centre):
+    """Sign-ins run on worker threads: 20 wrong passwords at once get exactly the
+    threshold (5) verified; the others are refused as locked unverified."""
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
+
+    barrier = threading.Barrier(20)
+
+    def guess(_):
+        barrier.wait()
+        try:
+            sign_in(centre, "li", "Wrong#2026pw")
+        except grpc.RpcError as exc:
+            return reason(exc)
+        return "accepted"
+
+    with ThreadPoolExecutor(20) as pool:
+        outcomes = sorted(pool.map(guess, range(20)))
+    assert outcomes == ["BAD_CREDENTIALS"] * 5 + ["LOCKED"] * 15
+    listed = {s.name: s for s in centre.staff_admin.ListStaff(staff_pb2.ListStaffRequest()).staff}
+    assert listed["li"].failed_attempts == 5 and listed["li"].locked_until.seconds
+
+
 def test_the_contracts_password_rules_apply_and_a_reset_password_must_be_changed(centre):
     with pytest.raises(grpc.RpcError) as weak:
         centre.staff_admin.CreateStaff(staff_pb2.CreateStaffRequest(name="qian", roles=["auditor"], password="short1!"))

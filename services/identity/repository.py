@@ -8,7 +8,19 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import Connection, Row, and_, bindparam, case, delete, insert, or_, select, update
+from sqlalchemy import (
+    Connection,
+    Row,
+    Table,
+    and_,
+    bindparam,
+    case,
+    delete,
+    insert,
+    or_,
+    select,
+    update,
+)
 
 from runtime.db import insert_if_absent
 
@@ -128,47 +140,59 @@ def update_user(connection: Connection, user_id: int, *, invalidate: bool = True
     return connection.execute(select(USERS).where(USERS.c.id == user_id)).one()
 
 
-def take_attempt(connection: Connection, user_id: int, now: datetime, threshold: int) -> int | None:
+def take_attempt(connection: Connection, account_id: int, now: datetime, threshold: int,
+                 accounts: Table = USERS) -> int | None:
     """Take one of the lock-out's attempts before a password is verified: counted as a
     failure until the password proves right (clear_failures). None when every attempt
-    is taken (by earlier failures or by attempts in flight) or the user is locked: the
-    password is then not verified at all.
+    is taken (by earlier failures or by attempts in flight) or the account is locked:
+    the password is then not verified at all. ``accounts``: hospital users, or the
+    centre's staff (the same columns).
 
     A single UPDATE (a row lock on PostgreSQL, the write lock on SQLite), so that under
     any parallelism at most ``threshold`` passwords are verified per lock window. A lock
     that has expired starts the count afresh.
     """
-    expired = and_(USERS.c.locked_until.is_not(None), USERS.c.locked_until <= now)
-    counted = case((expired, 0), else_=USERS.c.failed_attempts)
+    expired = and_(accounts.c.locked_until.is_not(None), accounts.c.locked_until <= now)
+    counted = case((expired, 0), else_=accounts.c.failed_attempts)
     return connection.execute(
-        update(USERS).where(USERS.c.id == user_id, or_(USERS.c.locked_until.is_(None), USERS.c.locked_until <= now),
-                            counted < threshold)
-        .values(failed_attempts=counted + 1, locked_until=case((expired, None), else_=USERS.c.locked_until))
-        .returning(USERS.c.failed_attempts)).scalar_one_or_none()
+        update(accounts).where(accounts.c.id == account_id,
+                               or_(accounts.c.locked_until.is_(None), accounts.c.locked_until <= now),
+                               counted < threshold)
+        .values(failed_attempts=counted + 1, locked_until=case((expired, None), else_=accounts.c.locked_until))
+        .returning(accounts.c.failed_attempts)).scalar_one_or_none()
 
 
-def lock_at_threshold(connection: Connection, user_id: int, attempts: int, now: datetime, threshold: int,
-                      lock_minutes: int) -> bool:
-    """After a wrong password that took attempt number ``attempts``: lock the user when
-    that was the last one. True when this locked the user."""
+def give_back_attempt(connection: Connection, account_id: int, accounts: Table = USERS) -> None:
+    """An attempt taken for a check that turned out neither right nor wrong (a right
+    password still waiting for its second factor): it counts no more."""
+    connection.execute(update(accounts).where(accounts.c.id == account_id, accounts.c.failed_attempts > 0)
+                       .values(failed_attempts=accounts.c.failed_attempts - 1))
+
+
+def lock_at_threshold(connection: Connection, account_id: int, attempts: int, now: datetime, threshold: int,
+                      lock_minutes: int, accounts: Table = USERS) -> bool:
+    """After a failure that took attempt number ``attempts``: lock the account when that
+    was the last one (its sessions and tokens end with a new credential version). True
+    when this locked it."""
     if attempts < threshold:
         return False
     return connection.execute(
-        update(USERS).where(USERS.c.id == user_id, USERS.c.locked_until.is_(None))
+        update(accounts).where(accounts.c.id == account_id, accounts.c.locked_until.is_(None))
         .values(locked_until=now + timedelta(minutes=lock_minutes),
-                credential_version=USERS.c.credential_version + 1)).rowcount == 1
+                credential_version=accounts.c.credential_version + 1)).rowcount == 1
 
 
-def count_failure(connection: Connection, user_id: int, now: datetime, threshold: int, lock_minutes: int) -> int:
-    """Count one wrong password atomically (taking an attempt even when none is left);
-    lock the user at ``threshold``. For checks that do not take an attempt first."""
-    expired = and_(USERS.c.locked_until.is_not(None), USERS.c.locked_until <= now)
+def count_failure(connection: Connection, account_id: int, now: datetime, threshold: int, lock_minutes: int,
+                  accounts: Table = USERS) -> int:
+    """Count one failure atomically, for a check that took no attempt first (a wrong old
+    password in a signed-in session); lock the account at ``threshold``."""
+    expired = and_(accounts.c.locked_until.is_not(None), accounts.c.locked_until <= now)
     attempts = connection.execute(
-        update(USERS).where(USERS.c.id == user_id)
-        .values(failed_attempts=case((expired, 0), else_=USERS.c.failed_attempts) + 1,
-                locked_until=case((expired, None), else_=USERS.c.locked_until))
-        .returning(USERS.c.failed_attempts)).scalar_one()
-    lock_at_threshold(connection, user_id, attempts, now, threshold, lock_minutes)
+        update(accounts).where(accounts.c.id == account_id)
+        .values(failed_attempts=case((expired, 0), else_=accounts.c.failed_attempts) + 1,
+                locked_until=case((expired, None), else_=accounts.c.locked_until))
+        .returning(accounts.c.failed_attempts)).scalar_one()
+    lock_at_threshold(connection, account_id, attempts, now, threshold, lock_minutes, accounts)
     return attempts
 
 

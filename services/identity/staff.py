@@ -142,12 +142,17 @@ class SignInDecision:
 
 
 def decide(account: Account | None, password: str, totp: str, now: datetime,
-           password_ok: Callable[[Account, str], bool]) -> SignInDecision:
+           password_ok: Callable[[Account, str], bool | None]) -> SignInDecision:
+    """``password_ok`` answers None when no attempt of the lock-out is left (the
+    password was not verified): locked."""
     if account is None:
         return SignInDecision(Outcome.BAD_CREDENTIALS)
     if account.locked_until is not None and account.locked_until > now:
         return SignInDecision(Outcome.LOCKED)
-    if not password_ok(account, password):
+    checked = password_ok(account, password)
+    if checked is None:
+        return SignInDecision(Outcome.LOCKED)
+    if not checked:
         return SignInDecision(Outcome.BAD_CREDENTIALS, count_failure=True)
     step = None
     if account.totp_secret:

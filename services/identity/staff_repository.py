@@ -5,10 +5,11 @@ nothing here commits."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime, timedelta
+from datetime import datetime
 
-from sqlalchemy import Connection, Row, and_, case, delete, func, insert, or_, select, update
+from sqlalchemy import Connection, Row, delete, func, insert, or_, select, update
 
+from . import repository
 from .models import (
     PENDING,
     AuditEvent,
@@ -56,20 +57,10 @@ def update_staff(connection: Connection, staff_id: int, *, invalidate: bool = Fa
 
 
 def count_failure(connection: Connection, staff_id: int, now: datetime, threshold: int, lock_minutes: int) -> int:
-    """One failed sign-in, counted atomically (as repository.count_failure for hospital
-    users); the account locks at ``threshold`` and its sessions end."""
-    expired = and_(STAFF.c.locked_until.is_not(None), STAFF.c.locked_until <= now)
-    attempts = connection.execute(
-        update(STAFF).where(STAFF.c.id == staff_id)
-        .values(failed_attempts=case((expired, 0), else_=STAFF.c.failed_attempts) + 1,
-                locked_until=case((expired, None), else_=STAFF.c.locked_until))
-        .returning(STAFF.c.failed_attempts)).scalar_one()
-    if attempts >= threshold:
-        connection.execute(
-            update(STAFF).where(STAFF.c.id == staff_id, STAFF.c.locked_until.is_(None))
-            .values(locked_until=now + timedelta(minutes=lock_minutes),
-                    credential_version=STAFF.c.credential_version + 1))
-    return attempts
+    """One failure counted (a wrong old password while signed in); the account locks at
+    ``threshold`` and its sessions end. Sign-in takes its attempts first instead
+    (repository.take_attempt)."""
+    return repository.count_failure(connection, staff_id, now, threshold, lock_minutes, STAFF)
 
 
 def recent_password_hashes(connection: Connection, staff_id: int, limit: int) -> list[str]:

@@ -40,8 +40,9 @@ from runtime.errors import (
 )
 from runtime.timestamps import timestamp
 
-from .. import audit, staff, staff_repository
+from .. import audit, repository, staff, staff_repository
 from ..passwords import check_strength
+from ..staff_repository import STAFF
 from .shared import Identity, timestamp_from_epoch, user_message
 
 CONSOLE = "console"  # the audit kind of sign-ins and sign-outs
@@ -125,14 +126,28 @@ class StaffServicer(staff_pb2_grpc.StaffServiceServicer):
         hasher = identity.checker.hasher
         if account is None:
             hasher.verify(_decoy_hash(hasher), request.password)
-        decision = staff.decide(account, request.password, request.totp_code, now,
-                                lambda a, password: hasher.verify(a.password_hash, password))
-        if decision.count_failure:
+        taken: list[int] = []  # the lock-out attempt this sign-in took
+
+        def password_ok(account: staff.Account, password: str) -> bool | None:
+            # One of the lock-out's attempts first, atomically: parallel guesses never
+            # get more than the threshold verified (the same rule as hospital users).
             with identity.changing() as connection:
-                staff_repository.count_failure(connection, account.id, now, settings.lockout_threshold,
-                                               settings.lockout_minutes)
+                number = repository.take_attempt(connection, account.id, now, settings.lockout_threshold, STAFF)
+            if number is None:
+                return None
+            taken.append(number)
+            return hasher.verify(account.password_hash, password)
+
+        decision = staff.decide(account, request.password, request.totp_code, now, password_ok)
+        if taken and decision.count_failure:  # already counted: lock at the last attempt
+            with identity.changing() as connection:
+                repository.lock_at_threshold(connection, account.id, taken[0], now, settings.lockout_threshold,
+                                             settings.lockout_minutes, STAFF)
+        elif taken and decision.outcome is staff.Outcome.TOTP_REQUIRED:  # right, and not yet a failure
+            with identity.changing() as connection:
+                repository.give_back_attempt(connection, account.id, STAFF)
         if not decision.accepted:
-            if decision.clear_failures:
+            if decision.clear_failures or (taken and decision.outcome is staff.Outcome.DISABLED):
                 with identity.changing() as connection:
                     staff_repository.update_staff(connection, account.id, failed_attempts=0, locked_until=None)
             self._audit("SignIn", name, request.client_ip, "refused", decision.outcome.value)
