@@ -14,6 +14,7 @@ from ncms.identity.v1 import identity_pb2, identity_pb2_grpc, staff_pb2, staff_p
 from runtime.auth import ADMIN_CLIENT, CONSOLE_CLIENT, TokenVerifier, signing_key_from_secret
 from runtime.clients import PackageStubs, with_token
 from services.identity import staff
+from tests.support.passwords import slow_hash
 from tests.support.suite import ADMIN_SECRET, base_settings, new_hospital
 
 PASSWORD = "Centre#2026pw"
@@ -125,11 +126,13 @@ def test_wrong_passwords_lock_the_account_and_a_locked_account_cannot_sign_in(ce
     assert reason(unknown.value) == "BAD_CREDENTIALS"
 
 
-def test_parallel_guesses_at_a_staff_account_never_exceed_the_lock_out(centre):
+def test_parallel_guesses_at_a_staff_account_never_exceed_the_lock_out(centre, monkeypatch):
     """Sign-ins run on worker threads: 20 wrong passwords at once get exactly the
     threshold (5) verified; the others are refused as locked unverified."""
     import threading
     from concurrent.futures import ThreadPoolExecutor
+
+    checks = slow_hash(monkeypatch)
 
     barrier = threading.Barrier(20)
 
@@ -144,6 +147,7 @@ def test_parallel_guesses_at_a_staff_account_never_exceed_the_lock_out(centre):
     with ThreadPoolExecutor(20) as pool:
         outcomes = sorted(pool.map(guess, range(20)))
     assert outcomes == ["BAD_CREDENTIALS"] * 5 + ["LOCKED"] * 15
+    assert checks.count("Wrong#2026pw") == 5
     listed = {s.name: s for s in centre.staff_admin.ListStaff(staff_pb2.ListStaffRequest()).staff}
     assert listed["li"].failed_attempts == 5 and listed["li"].locked_until.seconds
 

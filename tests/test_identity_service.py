@@ -18,6 +18,7 @@ from runtime.clock import utcnow
 from runtime.rpc_errors import from_rpc_error
 from services.identity.models import AuditEvent, Hospital, User
 from tests.support.legacy import CREDENTIAL_FIELDS, authenticate_request, error_code
+from tests.support.passwords import slow_hash
 from tests.support.suite import new_hospital, new_user
 
 HOSPITAL = "450200001"
@@ -170,9 +171,10 @@ def test_concurrent_failures_are_all_counted(identity, databases):
     assert user_row(identity).failed_attempts == 24
 
 
-def test_parallel_guesses_never_exceed_the_lock_out(identity, hospital):
+def test_parallel_guesses_never_exceed_the_lock_out(identity, hospital, monkeypatch):
     """20 wrong passwords at once: exactly the threshold (5) is verified (E1001), the
     others are refused as locked (E1002) without their password being looked at."""
+    checks = slow_hash(monkeypatch)
     gateway = identity.gateway
     wrong = authenticate_request(hospital, *call(password="Wrong-pass1"))
     barrier = threading.Barrier(20)
@@ -184,6 +186,7 @@ def test_parallel_guesses_never_exceed_the_lock_out(identity, hospital):
     with ThreadPoolExecutor(20) as pool:
         codes = list(pool.map(guess, range(20)))
     assert sorted(codes) == ["E1001"] * 5 + ["E1002"] * 15
+    assert checks.count("Wrong-pass1") == 5  # only five passwords were looked at
     row = user_row(identity)
     assert row.failed_attempts == 5 and row.locked_until is not None
     assert auth_code(identity, hospital) == "E1002"  # the right password during the lock
