@@ -327,7 +327,17 @@ class RunningServer:
             for name in ["", *self.service_names] if names is None else names:
                 await self.health.set(name, status)
 
-        self.run(update())
+        # A thread that decides readiness (settlement waits for its copies) can lose the race
+        # with stop(): once stopping, the server stays NOT_SERVING and its loop may be closed.
+        if self._stopped.is_set():
+            return
+        coroutine = update()
+        try:
+            self.run(coroutine)
+        except RuntimeError:
+            coroutine.close()
+            if not self._stopped.is_set():
+                raise
 
     def stop(self, grace: float = 5.0) -> None:
         if self._stopped.is_set():

@@ -204,3 +204,15 @@ def test_replicas_migrating_at_once_take_turns(databases):
         with admin.connect() as connection:
             connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
+
+
+def test_readiness_decided_after_stop_changes_nothing():
+    """A thread that decides readiness (settlement's, once its copies are in sync) may finish
+    after the server has stopped and its loop has closed: the server stays stopped, quietly."""
+    from runtime.auth import TokenVerifier
+    from runtime.grpc_server import create_server
+
+    running = create_server([], "127.0.0.1:0", verifier=TokenVerifier(lambda: {}), serving=False)
+    running.stop(0)
+    assert running.loop.is_closed()
+    running.set_serving(True)  # before the fix: RuntimeError('Event loop is closed') in that thread
