@@ -5,6 +5,7 @@ tree, and the linter must fail naming that wall; the untouched copy must pass.""
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -83,3 +84,55 @@ def test_a_breach_fails_the_lint_naming_its_wall(tree, path, line, contract):
     assert "Broken contracts" in result.stdout, result.stdout
     broken = result.stdout.split("Broken contracts", 1)[1]
     assert contract in broken, result.stdout
+
+
+def _architecture_tree() -> dict[str, str]:
+    """The entries of docs/architecture.md's tree: a folder, and what its lines say of it."""
+    text = (ROOT / "docs" / "architecture.md").read_text(encoding="utf-8")
+    block = text.split("## The tree", 1)[1].split("```", 2)[1]
+    entries: dict[str, str] = {}
+    current = None
+    for line in block.splitlines():
+        if not line.strip():
+            continue
+        if line[0] != " " and all(word.endswith("/") for word in line.split()):
+            # a line of bare folders ("tests/  benchmarks/  docs/  deploy/")
+            entries.update(dict.fromkeys(line.split(), ""))
+            current = None
+        elif line[0] != " ":
+            current, _, description = line.partition(" ")
+            entries[current] = description.strip()
+        elif current is not None:
+            entries[current] += " " + line.strip()
+    return entries
+
+
+def _folders(entry: str) -> list[Path]:
+    """The folders an entry stands for: services/<service>/ is each service."""
+    parts = entry.rstrip("/").split("/")
+    folders = [ROOT]
+    for part in parts:
+        if part.startswith("<"):
+            folders = [child for folder in folders for child in sorted(folder.iterdir())
+                       if child.is_dir() and not child.name.startswith(("_", "."))]
+        else:
+            folders = [folder / part for folder in folders]
+    return folders
+
+
+def test_the_architecture_tree_and_the_folders_agree():
+    tree = _architecture_tree()
+    tracked = subprocess.run(["git", "ls-files"], cwd=ROOT, capture_output=True, text=True,
+                             check=True).stdout.splitlines()
+    top_folders = {path.split("/")[0] for path in tracked if "/" in path and not path.startswith(".")}
+    named_top = {entry.split("/")[0] for entry in tree}
+    assert top_folders <= named_top, f"folders missing from the tree: {sorted(top_folders - named_top)}"
+    for entry, description in tree.items():
+        for folder in _folders(entry):
+            assert folder.is_dir(), f"the tree names {entry}, and {folder} is not a folder"
+            for name in re.findall(r"[\w.]+\.py|\b[a-z_]+/(?=[\s)]|$)", description):
+                found = list(folder.rglob(name.rstrip("/")))
+                assert found, f"{entry}: the tree names {name}, which is not under {folder}"
+    legacy = {path.stem for path in (ROOT / "legacy").glob("*.py") if path.stem != "__init__"}
+    words = set(re.findall(r"\w+", tree["legacy/"]))
+    assert legacy <= words, f"legacy modules missing from the tree: {sorted(legacy - words)}"
