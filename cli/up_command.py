@@ -10,11 +10,15 @@
   up to a minute) and ``up`` says so; one that dies five times in a row without
   staying up stops the suite.
 - The components run in process groups of their own: Ctrl-C reaches ``up`` alone,
-  which stops them in order and exits 0 (so ``make run`` ends without an error).
+  which stops them in order and exits 0 (so ``make run`` ends without an error);
+  SIGTERM and SIGHUP (the terminal closed) do the same.
+- On Linux the components are told to stop (SIGTERM) when ``up`` itself dies, even by
+  SIGKILL, so that no orphan keeps the suite's ports for the next ``up``.
 """
 
 from __future__ import annotations
 
+import ctypes
 import os
 import signal
 import socket
@@ -179,6 +183,28 @@ class Running:
     failures: int = 0  # deaths in a row without staying up
 
 
+PR_SET_PDEATHSIG = 1  # linux/prctl.h
+
+
+def _stop_with_parent():
+    """What a child runs before it starts (Linux): SIGTERM to it when this process dies.
+
+    The signal follows the thread that started the child; every component is started
+    from ``up``'s main thread, which lives as long as ``up`` does.
+    """
+    if not sys.platform.startswith("linux"):
+        return None
+    prctl = ctypes.CDLL(None, use_errno=True).prctl  # looked up before the fork
+    parent = os.getpid()
+
+    def in_child() -> None:
+        prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+        if os.getppid() != parent:  # `up` died before the line above: stop at once
+            os.kill(os.getpid(), signal.SIGTERM)
+
+    return in_child
+
+
 class Supervisor:
     def __init__(self, environment: dict[str, str], grace: float, *, sync_progress=None) -> None:
         self.environment = environment
@@ -207,7 +233,7 @@ class Supervisor:
         # A process group of its own: Ctrl-C at the terminal reaches `up` only, which stops
         # the components in order.
         return subprocess.Popen([sys.executable, "-m", component.module, *component.arguments], env=environment,
-                                process_group=0)
+                                process_group=0, preexec_fn=_stop_with_parent())
 
     def start(self, component: Component, address: str, environment: dict[str, str] | None = None) -> None:
         index = len(self.running)
@@ -418,7 +444,10 @@ def up(ctx: Context, demo: bool) -> None:
         stop_requested = True
         raise KeyboardInterrupt
 
-    signal.signal(signal.SIGTERM, on_signal)
+    # Ctrl-C, a stop from a supervisor, the terminal closed. SIGINT is set here too: a
+    # shell starts background commands with SIGINT ignored, and Python then leaves it so.
+    for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+        signal.signal(signum, on_signal)
     status = 0
     try:
         for component, address in components:
@@ -440,7 +469,6 @@ def up(ctx: Context, demo: bool) -> None:
     finally:
         signal.signal(signal.SIGINT, signal.SIG_IGN)  # a second Ctrl-C must not cut the stop short
         supervisor.stop()
-        signal.signal(signal.SIGINT, signal.default_int_handler)
     if status:
         raise SystemExit(status)
     click.echo(_("stopped"))

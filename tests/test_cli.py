@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import json
 import os
-import signal
 import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -15,12 +13,10 @@ import pytest
 
 from ncms.identity.v1 import identity_pb2
 from runtime.clients import PackageStubs
-from tests.support.command import ENGLISH
+from tests.support.command import ENGLISH, NCMS, stop_up
 from tests.support.legacy import authenticate_request
 from tests.support.soap import Legacy
 from tests.support.suite import ADMIN_SECRET, new_hospital, new_user
-
-NCMS = [sys.executable, "-c", "from cli.main import main; main()"]
 
 
 def run(identity, *args: str, env_extra: dict | None = None, input: str | None = None) -> subprocess.CompletedProcess:
@@ -198,7 +194,6 @@ def test_up_starts_the_suite_with_demo_data_and_stops_on_ctrl_c(tmp_path: Path):
         assert inpatient.returncode == 0, inpatient.stderr
         assert json.loads(inpatient.stdout)["name"] == "李𠈌"
     finally:
-        process.send_signal(signal.SIGINT)
-        rest, _ = process.communicate(timeout=60)
+        rest = stop_up(process)
     assert process.returncode == 0, "".join(lines) + rest
     assert "stopped" in rest

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import os
-import signal
 import socket
 import subprocess
 import sys
@@ -18,9 +17,8 @@ from pathlib import Path
 import grpc
 from opentelemetry.proto.collector.trace.v1 import trace_service_pb2, trace_service_pb2_grpc
 
+from tests.support.command import NCMS, stop_up
 from tests.support.soap import Legacy
-
-NCMS = [sys.executable, "-c", "from cli.main import main; main()"]
 
 
 def test_a_soap_call_is_one_trace_from_gateway_to_database(tmp_path, backend):
@@ -152,8 +150,7 @@ def test_ncms_up_exports_traces_to_a_collector_and_serves_metrics(tmp_path: Path
         assert ('ncms_grpc_server_handled_total{code="UNAUTHENTICATED",method="Authenticate",'
                 'service="ncms.identity.v1.AuthenticationService"} 1.0') in identity_metrics
     finally:
-        process.send_signal(signal.SIGINT)
         try:
-            process.wait(timeout=60)
+            stop_up(process, output=False)
         finally:
             collector.stop(0)

@@ -18,7 +18,7 @@ import pytest
 
 from cli import up_command
 from runtime.tls import ClientTls, local_files
-from tests.support.command import ENGLISH, NCMS
+from tests.support.command import ENGLISH, NCMS, stop_up
 
 NAMES = ("identity", "catalog", "enrollment", "settlement", "gateway", "console")
 
@@ -104,8 +104,7 @@ def test_a_component_that_dies_is_started_again_and_ctrl_c_stops_the_suite(tmp_p
         assert up_command.health(up_command.COMPONENTS[1], f"127.0.0.1:{ports[1]}", ncms_tls) == up_command.SERVING
         assert up_command.health(up_command.COMPONENTS[1], f"127.0.0.1:{ports[1]}") == up_command.UNREACHABLE
     finally:
-        process.send_signal(signal.SIGINT)
-        rest, _ = process.communicate(timeout=60)
+        rest = stop_up(process)
     assert process.returncode == 0, "".join(lines) + rest
     assert "stopped" in rest and "Traceback" not in rest
     assert all(up_command.port_free(f"127.0.0.1:{port}") for port in ports)
@@ -130,3 +129,52 @@ def test_ctrl_c_ends_make_run_without_an_error(tmp_path):
         rest, _ = process.communicate(timeout=60)
     output = "".join(lines) + rest
     assert "stopped" in rest and "make: ***" not in output and "Traceback" not in output, output
+
+
+def _gone(pid: int) -> bool:
+    """The process has exited (a zombie not yet reaped by whoever adopted it counts)."""
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except FileNotFoundError:
+        return True
+    return "\nState:\tZ" in status
+
+
+def _start_up(tmp_path: Path) -> tuple[subprocess.Popen, dict[str, int], list[int], list[str]]:
+    ports = free_ports(len(NAMES))
+    process = subprocess.Popen([*NCMS, "up"], env=environment(tmp_path, ports), stdout=subprocess.PIPE,
+                               stderr=subprocess.STDOUT, text=True)
+    lines: list[str] = []
+    assert read_until(process, "the suite is running", lines), "".join(lines)
+    ready = {match.group(1): int(match.group(2)) for match in
+             (re.search(r"^\s+(\w+)\s+ready on .* \(pid (\d+)", line) for line in lines) if match}
+    assert set(ready) == set(NAMES), "".join(lines)
+    return process, ready, ports, lines
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the components follow up's death on Linux only")
+def test_the_components_stop_when_up_is_killed(tmp_path):
+    process, ready, ports, lines = _start_up(tmp_path)
+    try:
+        process.kill()  # SIGKILL: up cannot stop anything itself
+        process.wait(timeout=10)
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and not all(_gone(pid) for pid in ready.values()):
+            time.sleep(0.2)
+        left = {name: pid for name, pid in ready.items() if not _gone(pid)}
+        assert not left, f"still running after up was killed: {left}"
+        assert all(up_command.port_free(f"127.0.0.1:{port}") for port in ports)
+    finally:
+        for pid in ready.values():
+            if not _gone(pid):
+                os.kill(pid, signal.SIGKILL)
+        process.stdout.close()
+
+
+def test_sighup_stops_the_suite_in_order(tmp_path):
+    process, ready, ports, lines = _start_up(tmp_path)
+    rest = stop_up(process, signal.SIGHUP)  # the terminal was closed
+    assert process.returncode == 0, "".join(lines) + rest
+    assert "stopped" in rest and "Traceback" not in rest
+    assert all(_gone(pid) for pid in ready.values())
+    assert all(up_command.port_free(f"127.0.0.1:{port}") for port in ports)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
 
@@ -22,3 +23,21 @@ def ncms(suite, *args: str, input: str | None = None, env: dict | None = None,
                    "NCMS_DATA_DIR": str(suite.data_dir), **(env or {})}
     return subprocess.run([*NCMS, *args], capture_output=True, text=True, env=environment, timeout=timeout,
                           input=input)
+
+
+def stop_up(process: subprocess.Popen, signum: int = signal.SIGINT, *, output: bool = True,
+            timeout: float = 60) -> str:
+    """Stop a running ``ncms up`` as a person would (Ctrl-C) and return what it printed
+    after. One that has not stopped within ``timeout`` is killed, so that a failing test
+    leaves nothing running (its components follow it), and the test fails.
+    ``output=False``: another thread is reading its output."""
+    process.send_signal(signum)
+    try:
+        if not output:
+            process.wait(timeout=timeout)
+            return ""
+        return process.communicate(timeout=timeout)[0] or ""
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+        raise
