@@ -18,7 +18,6 @@
 
 from __future__ import annotations
 
-import ctypes
 import os
 import signal
 import socket
@@ -29,6 +28,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import click
+
+from runtime import parent
 
 from .context import CommandError, Context, pass_context
 from .i18n import _
@@ -183,28 +184,6 @@ class Running:
     failures: int = 0  # deaths in a row without staying up
 
 
-PR_SET_PDEATHSIG = 1  # linux/prctl.h
-
-
-def _stop_with_parent():
-    """What a child runs before it starts (Linux): SIGTERM to it when this process dies.
-
-    The signal follows the thread that started the child; every component is started
-    from ``up``'s main thread, which lives as long as ``up`` does.
-    """
-    if not sys.platform.startswith("linux"):
-        return None
-    prctl = ctypes.CDLL(None, use_errno=True).prctl  # looked up before the fork
-    parent = os.getpid()
-
-    def in_child() -> None:
-        prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
-        if os.getppid() != parent:  # `up` died before the line above: stop at once
-            os.kill(os.getpid(), signal.SIGTERM)
-
-    return in_child
-
-
 class Supervisor:
     def __init__(self, environment: dict[str, str], grace: float, *, sync_progress=None) -> None:
         self.environment = environment
@@ -232,8 +211,10 @@ class Supervisor:
     def _spawn(self, component: Component, environment: dict[str, str]) -> subprocess.Popen:
         # A process group of its own: Ctrl-C at the terminal reaches `up` only, which stops
         # the components in order.
+        # It also stops when `up` dies, even by SIGKILL (Linux; runtime/parent.py).
+        environment = {**environment, parent.ENVIRONMENT: str(os.getpid())}
         return subprocess.Popen([sys.executable, "-m", component.module, *component.arguments], env=environment,
-                                process_group=0, preexec_fn=_stop_with_parent())
+                                process_group=0)
 
     def start(self, component: Component, address: str, environment: dict[str, str] | None = None) -> None:
         index = len(self.running)

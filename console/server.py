@@ -8,7 +8,7 @@ import sys
 
 from gunicorn.app.base import BaseApplication
 
-from runtime import metrics, telemetry
+from runtime import metrics, parent, telemetry
 from runtime.logging import configure_logging
 from runtime.settings import ConfigurationError, Settings, load_settings
 
@@ -50,6 +50,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--listen", help="address to listen on (default: NCMS_LISTEN_ADDRESS or "
                                          "NCMS_CONSOLE_ADDRESS, 127.0.0.1:8070)")
     args = parser.parse_args(argv)
+    parent.stop_with_parent()
     try:
         settings = load_settings()
         configure_logging("console", settings.log_level, settings.log_format)

@@ -20,7 +20,7 @@ from collections.abc import Callable
 
 from gunicorn.app.base import BaseApplication
 
-from runtime import metrics, telemetry
+from runtime import metrics, parent, telemetry
 from runtime.logging import configure_logging
 from runtime.settings import ConfigurationError, Settings, load_settings
 
@@ -82,6 +82,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--listen", help="address to listen on (default: NCMS_LISTEN_ADDRESS "
                                          "or NCMS_GATEWAY_ADDRESS)")
     args = parser.parse_args(argv)
+    parent.stop_with_parent()
     try:
         settings = load_settings()
         configure_logging("gateway", settings.log_level, settings.log_format)

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import click
 
-from runtime import metrics, telemetry
+from runtime import metrics, parent, telemetry
 from runtime.clients import serving
 from runtime.db import Database, migrate
 from runtime.logging import configure_logging
@@ -49,6 +49,7 @@ def serve(listen: str | None, external_identity: bool) -> None:
     process on NCMS_IDENTITY_ADDRESS) unless --external-identity."""
     from .server import build
 
+    parent.stop_with_parent()  # before its own identity starts: that child must not inherit it
     settings = _settings()
     configure_logging("hospital", settings.log_level, settings.log_format)
     telemetry.setup("hospital")

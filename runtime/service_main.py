@@ -7,7 +7,7 @@ import logging
 import sys
 from collections.abc import Callable
 
-from . import metrics, telemetry, tls
+from . import metrics, parent, telemetry, tls
 from .clients import remote_token_verifier
 from .db import Database, migrate, pending_migrations
 from .grpc_server import RunningServer, ServiceBinding, create_server
@@ -62,6 +62,7 @@ def run(service: str, build: Callable[[Settings, str | None], RunningServer],
     parser.add_argument("--listen", help="address to listen on (default: NCMS_LISTEN_ADDRESS "
                                          f"or NCMS_{service.upper()}_ADDRESS)")
     args = parser.parse_args(argv)
+    parent.stop_with_parent()
     try:
         settings = load_settings()
         configure_logging(service, settings.log_level, settings.log_format)
