@@ -320,3 +320,27 @@ def test_the_dotnet_client_through_the_served_gateway(identity, key, mono_client
         assert header["header.first"] == AUTHENTICATED and header["header.replay"].startswith("E1008:")
     finally:
         gateway.stop()
+
+
+def test_a_threaded_server_stops_when_its_wake_up_pipe_was_closed_under_it():
+    """The in-process server (the hospital's service, the tests' gateways) stops cleanly
+    even when the write end of waitress's wake-up pipe is already closed (EBADF)."""
+    import os
+    import socket
+
+    from legacy.serving import ThreadedServer
+
+    def app(environ, start_response):
+        start_response("200 OK", [("Content-Type", "text/plain")])
+        return [b"ok"]
+
+    server = ThreadedServer(app, "127.0.0.1", 0, name="pipe-closed").start()
+    assert requests.get(f"http://127.0.0.1:{server.port}/", timeout=5).text == "ok"
+    os.close(server.server.trigger.trigger)
+    deadline = time.monotonic() + 5
+    while not server.server.trigger._closed and time.monotonic() < deadline:
+        time.sleep(0.05)  # the loop reads the pipe's end and closes the trigger itself
+    server.stop()
+    assert not server.thread.is_alive()
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", int(server.port)))  # the port is free again
