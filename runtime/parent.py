@@ -5,7 +5,8 @@ SIGTERM when its parent dies (``prctl(PR_SET_PDEATHSIG)``), so that a ``kill -9`
 ``up`` leaves no component holding the suite's ports. It is asked here, after the
 component's exec, rather than between fork and exec: a ``preexec_fn`` makes
 ``subprocess`` fork for real, and gRPC's fork handlers then run in the child, which
-can abort it (epoll EBADF).
+can abort it (epoll EBADF). The kernel sends the signal when the *thread* that started
+the process ends: ``up`` starts every component from its main thread.
 """
 
 from __future__ import annotations
