@@ -19,11 +19,13 @@ log = logging.getLogger(__name__)
 class ThreadedServer:
     """A waitress server on ``host:port`` (port 0: a free one), run in a thread."""
 
-    def __init__(self, app: Callable, host: str, port: int, *, threads: int = 8, name: str = "soap") -> None:
+    def __init__(self, app: Callable, host: str, port: int, *, threads: int = 8, name: str = "soap",
+                 clear_untrusted_proxy_headers: bool = False) -> None:
         self._app = app
         # Like gunicorn: X-Forwarded-For is passed on, the app judges it (TrustedProxies).
         self.server = create_server(lambda environ, start: self._app(environ, start), host=host, port=port,
-                                    threads=threads, ident="ncms", clear_untrusted_proxy_headers=False)
+                                    threads=threads, ident="ncms",
+                                    clear_untrusted_proxy_headers=clear_untrusted_proxy_headers)
         self.port = self.server.effective_port
         self.thread = threading.Thread(target=self.server.run, name=name, daemon=True)
 
@@ -36,7 +38,13 @@ class ThreadedServer:
         return self
 
     def stop(self) -> None:
-        """Close every channel from inside the server's own loop, which then ends."""
+        """Close every channel from inside the server's own loop, which then ends.
+
+        Never ``server.close()`` from another thread: waitress's closing is not
+        thread-safe (the loop may close the same descriptors at once, and a descriptor
+        closed twice closes whatever reused its number), and the loop would go on
+        serving the open connections.
+        """
         server = self.server
 
         def close_all() -> None:
@@ -49,8 +57,9 @@ class ThreadedServer:
         try:
             server.trigger.pull_trigger(close_all)
         except OSError:
-            # The trigger's pipe was already closed under waitress (seen rarely at the end
-            # of tests under load, EBADF; the cause is not known). The loop ends once its
+            # The trigger's pipe was already closed under waitress (EBADF; seen at the end
+            # of tests under load, probably descriptors closed twice by another server in
+            # the process that was closed from outside its loop). The loop ends once its
             # map is empty, so the channels are closed from here instead.
             log.warning("%s: the server's wake-up pipe is closed; closing its connections directly",
                         self.thread.name)

@@ -4,23 +4,17 @@ waitress's threads instead of gunicorn's."""
 
 from __future__ import annotations
 
-import threading
-
-import waitress
-
 from console.app import create_app
+from legacy.serving import ThreadedServer
 
 
 class ConsoleServer:
     def __init__(self, settings, **overrides) -> None:
         self.app = create_app(settings.model_copy(update=overrides) if overrides else settings)
-        self.server = waitress.create_server(self.app, host="127.0.0.1", port=0, threads=8,
-                                             clear_untrusted_proxy_headers=True)
-        self.url = f"http://127.0.0.1:{self.server.effective_port}"
-        self.thread = threading.Thread(target=self.server.run, name="console", daemon=True)
-        self.thread.start()
+        self.server = ThreadedServer(self.app, "127.0.0.1", 0, threads=8, name="console",
+                                     clear_untrusted_proxy_headers=True).start()
+        self.url = f"http://127.0.0.1:{self.server.port}"
 
     def stop(self) -> None:
-        self.server.close()
+        self.server.stop()  # from inside waitress's loop, which then ends
         self.app.extensions["ncms_console"].backends.close()
-        self.thread.join(timeout=5)
