@@ -5,6 +5,7 @@ certificate (zeep drives it there)."""
 
 from __future__ import annotations
 
+import os
 import socket
 import statistics
 import threading
@@ -331,9 +332,6 @@ def test_the_dotnet_client_through_the_served_gateway(identity, key, mono_client
 def test_a_threaded_server_stops_when_its_wake_up_pipe_was_closed_under_it():
     """The in-process server (the hospital's service, the tests' gateways) stops cleanly
     even when the write end of waitress's wake-up pipe is already closed (EBADF)."""
-    import os
-    import socket
-
     from legacy.serving import ThreadedServer
 
     def app(environ, start_response):

@@ -83,7 +83,17 @@ def test_up_refuses_ports_another_process_holds(tmp_path):
     assert all(up_command.port_free(f"127.0.0.1:{port}") for port in ports if port != ports[1])
 
 
-def test_a_component_that_dies_is_started_again_and_ctrl_c_stops_the_suite(tmp_path):
+def _gone(pid: int) -> bool:
+    """The process has exited (a zombie not yet reaped by whoever adopted it counts)."""
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except FileNotFoundError:
+        return True
+    return "\nState:\tZ" in status
+
+
+def _start_up(tmp_path: Path) -> tuple[subprocess.Popen, dict[str, int], list[int], list[str]]:
+    """`ncms up` running: the process, each component's pid, the ports, what it printed."""
     ports = free_ports(len(NAMES))
     process = subprocess.Popen([*NCMS, "up"], env=environment(tmp_path, ports), stdout=subprocess.PIPE,
                                stderr=subprocess.STDOUT, text=True)
@@ -93,6 +103,16 @@ def test_a_component_that_dies_is_started_again_and_ctrl_c_stops_the_suite(tmp_p
         ready = {match.group(1): int(match.group(2)) for match in
                  (re.search(r"^\s+(\w+)\s+ready on .* \(pid (\d+)", line) for line in lines) if match}
         assert set(ready) == set(NAMES), "".join(lines)
+    except BaseException:
+        stop_up(process)  # nothing left running by a test that failed here
+        raise
+    return process, ready, ports, lines
+
+
+
+def test_a_component_that_dies_is_started_again_and_ctrl_c_stops_the_suite(tmp_path):
+    process, ready, ports, lines = _start_up(tmp_path)
+    try:
         os.kill(ready["catalog"], signal.SIGKILL)
         assert read_until(process, "catalog is running again", lines, timeout=60), "".join(lines)
         output = "".join(lines)
@@ -129,27 +149,6 @@ def test_ctrl_c_ends_make_run_without_an_error(tmp_path):
         rest, _ = process.communicate(timeout=60)
     output = "".join(lines) + rest
     assert "stopped" in rest and "make: ***" not in output and "Traceback" not in output, output
-
-
-def _gone(pid: int) -> bool:
-    """The process has exited (a zombie not yet reaped by whoever adopted it counts)."""
-    try:
-        status = Path(f"/proc/{pid}/status").read_text()
-    except FileNotFoundError:
-        return True
-    return "\nState:\tZ" in status
-
-
-def _start_up(tmp_path: Path) -> tuple[subprocess.Popen, dict[str, int], list[int], list[str]]:
-    ports = free_ports(len(NAMES))
-    process = subprocess.Popen([*NCMS, "up"], env=environment(tmp_path, ports), stdout=subprocess.PIPE,
-                               stderr=subprocess.STDOUT, text=True)
-    lines: list[str] = []
-    assert read_until(process, "the suite is running", lines), "".join(lines)
-    ready = {match.group(1): int(match.group(2)) for match in
-             (re.search(r"^\s+(\w+)\s+ready on .* \(pid (\d+)", line) for line in lines) if match}
-    assert set(ready) == set(NAMES), "".join(lines)
-    return process, ready, ports, lines
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the components follow up's death on Linux only")
