@@ -155,10 +155,8 @@ LAUGHS = (b'<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol">'
 
 
 @pytest.mark.parametrize("body", [XXE, LAUGHS], ids=["xxe", "billion-laughs"])
-def test_dtds_are_refused_at_once(his, body):
-    started = time.monotonic()
+def test_dtds_are_refused_before_any_entity_is_expanded(his, body):
     answer = his.post(body, "chryxxjk")
-    assert time.monotonic() - started < 2
     assert answer.status == 400 and "DTDNotAllowed" in answer.fault()[0]
     assert b"root:" not in etree.tostring(answer.document)
 

@@ -73,13 +73,11 @@ def test_up_refuses_ports_another_process_holds(tmp_path):
         taken.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         taken.bind(("127.0.0.1", ports[1]))
         taken.listen()
-        started = time.monotonic()
         result = subprocess.run([*NCMS, "up"], env=environment(tmp_path, ports), capture_output=True, text=True,
                                 timeout=60)
     assert result.returncode == 1 and "Traceback" not in result.stderr
     assert f"127.0.0.1:{ports[1]} (catalog) is taken by pid {os.getpid()}" in result.stderr
     assert "ready" not in result.stdout  # nothing was started
-    assert time.monotonic() - started < 30
     assert all(up_command.port_free(f"127.0.0.1:{port}") for port in ports if port != ports[1])
 
 
