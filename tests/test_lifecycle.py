@@ -184,8 +184,9 @@ def test_a_rotated_key_overlaps_the_old_one_until_the_window_ends(identity, key)
     assert ended.returncode == 0 and "only key version 2 verifies" in ended.stdout
     assert refusal(identity, key)[0] == "E1005" and refusal(identity, new_key) == ("", "")
 
-    # an overlap also ends by itself
-    short = json.loads(ncms(identity, "hospital", "rotate-key", "--code", HOSPITAL, "--overlap", "0.001", "--yes",
+    # an overlap also ends by itself (0.003 hours: 10.8 s, ample for the command to exit and
+    # the next call to be made on a loaded machine before it ends)
+    short = json.loads(ncms(identity, "hospital", "rotate-key", "--code", HOSPITAL, "--overlap", "0.003", "--yes",
                             "--json").stdout)
     assert refusal(identity, new_key) == ("", "")
     until = datetime.fromisoformat(short["previous_key_expire_time"].replace("Z", "+00:00"))
