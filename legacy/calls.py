@@ -54,11 +54,13 @@ class Call:
         parameter = next(p for p in self.operation.parameters if p.name == name)
         return datasets.validate(name, self.datasets[name], parameter.table, max_rows=self.max_rows)
 
-    def service(self, method: Callable, request, fields: LegacyFields | None = None):
-        """Call a service method as this caller (its token, the deadline); a refusal that
-        names a field of ``request`` is said in the legacy message's words (``fields``)."""
+    def service(self, method: Callable, request, fields: LegacyFields | None = None, *,
+                deadline: float | None = None):
+        """Call a service method as this caller (its token; the deadline, or ``deadline``
+        seconds); a refusal that names a field of ``request`` is said in the legacy
+        message's words (``fields``)."""
         try:
-            return self.backends.call(method, request, self.token)
+            return self.backends.call(method, request, self.token, deadline=deadline)
         except ContractError as error:
             raise error if fields is None else fields.reword(error) from None
 

@@ -103,10 +103,11 @@ class Connections:
             states += [(service, health(self._channel(service), timeout)) for service in self.services]
         return ready, states
 
-    def call(self, method: Callable[..., Any], request: Any, token: str) -> Any:
-        """``method(request)`` as the caller whose token is given; errors as ContractError."""
+    def call(self, method: Callable[..., Any], request: Any, token: str, *, deadline: float | None = None) -> Any:
+        """``method(request)`` as the caller whose token is given, within ``deadline``
+        seconds (default: the configured deadline); errors as ContractError."""
         try:
-            return method(request, timeout=self.deadline, metadata=bearer(token))
+            return method(request, timeout=deadline or self.deadline, metadata=bearer(token))
         except grpc.RpcError as exc:
             raise from_rpc_error(exc) from None
 

@@ -41,10 +41,13 @@ def _apply(call: Call, parameter: str, table: str, kind: int) -> str:
     applied = call.service(call.backends.catalog.ApplyHospitalCatalog,
                            catalog_pb2.ApplyHospitalCatalogRequest(kind=kind, changes=changes),
                            LegacyFields(tables={"changes": LegacyTable(parameter, table, _COLUMNS)}))
+    # The wait has its own budget (projection_wait_seconds), not the deadline of an
+    # ordinary call: settlement answers "not yet" just before the call's deadline.
+    wait = call.backends.settings.projection_wait_seconds
     if applied.sequence and not call.service(
             call.backends.projections.AwaitProjection, settlement_pb2.AwaitProjectionRequest(
-                source=settlement_pb2.PROJECTION_SOURCE_CATALOG, sequence=applied.sequence,
-                timeout_seconds=call.backends.settings.projection_wait_seconds)).applied:
+                source=settlement_pb2.PROJECTION_SOURCE_CATALOG, sequence=applied.sequence, timeout_seconds=wait),
+            deadline=max(wait + 1.0, call.backends.settings.grpc_deadline_seconds)).applied:
         # Recorded, but settlement has not taken it in yet: the next bill could still be
         # priced without it. Sending the same rows again is harmless and waits again.
         raise ServiceUnavailable("目录已保存, 结算尚未生效, 请稍后重新发送")
