@@ -142,13 +142,13 @@ def free_port() -> int:
 def test_up_starts_the_suite_with_demo_data_and_stops_on_ctrl_c(tmp_path: Path):
     ports = {name: free_port() for name in ("identity", "catalog", "enrollment", "settlement", "gateway",
                                             "console", "hospital", "demo_hospital_identity")}
-    env = dict(os.environ, NCMS_DATA_DIR=str(tmp_path / "var"),
+    env = dict(os.environ, NCMS_DATA_DIR=str(tmp_path / "var"), NCMS_PROJECTION_WAIT_SECONDS="30",
                **{f"NCMS_{name.upper()}_ADDRESS": f"127.0.0.1:{port}" for name, port in ports.items()})
     env.pop("NCMS_ADMIN_CLIENT_SECRET", None)
     process = subprocess.Popen([*NCMS, "up", "--demo"], env=env, stdout=subprocess.PIPE,
                                stderr=subprocess.STDOUT, text=True)
     lines: list[str] = []
-    deadline = time.monotonic() + 90
+    deadline = time.monotonic() + 240  # seven processes started one after another, on a loaded machine
     try:
         while time.monotonic() < deadline:
             line = process.stdout.readline()

@@ -112,6 +112,7 @@ def terminate_connections(url: str) -> int:
     return terminated
 
 
+@pytest.mark.timeout(900)  # its threads are given up to 600 s; the suite's 300 s per test is less
 def test_settlements_stay_exactly_once_through_crashes(identity, backend):
     world = build(identity)  # its gateway keeps the services' addresses: they move to processes on them
     addresses = {service: identity.address(service) for service in ("identity", "catalog", "enrollment",

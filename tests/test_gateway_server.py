@@ -18,7 +18,7 @@ from lxml import etree
 
 from legacy import message_header
 from legacy.client import envelope, headers, sign
-from tests.support.gateway_process import GatewayProcess
+from tests.support.gateway_process import GatewayProcess, readiness
 from tests.support.soap import Legacy
 from tests.support.suite import new_hospital, new_user
 
@@ -98,7 +98,7 @@ def test_calls_through_the_served_gateway(gateway, key):
     assert his.call("yhklxgjk", header=message_header.new(), ykl=PASSWORD, xkl=PASSWORD).text() == AUTHENTICATED
     wsdl = requests.get(gateway.url + "?wsdl", timeout=10)
     assert wsdl.status_code == 200 and b"MessageHeader" in wsdl.content
-    assert requests.get(gateway.base + "/readyz", timeout=10).text.startswith("ready")
+    assert readiness(gateway.base, verify=gateway.verify).text.startswith("ready")
     # keep-alive: several calls on one connection
     session = requests.Session()
     for _ in range(3):
@@ -131,9 +131,10 @@ def test_200_slow_clients_do_not_starve_ordinary_calls(identity, key):
             answer, seconds = ordinary_call(gateway.url, key)
             assert answer == AUTHENTICATED
             during.append(seconds)
-        # generous bounds, relative to the baseline of this very run
+        # Starved, a call would wait for a slow body (300 s) and time out (60 s). Not
+        # starved, the calls take about as long as before: a generous bound on the median,
+        # relative to this very run, which one stall of a loaded machine does not move.
         assert statistics.median(during) <= 10 * statistics.median(baseline) + 0.05, (baseline, during)
-        assert max(during) <= 20 * baseline[-1] + 0.5, (baseline, during)
         # and the slow clients are still connected, being read
         stop.set()
         dribbler.join(5)
@@ -232,7 +233,9 @@ def test_framing_is_strict_and_every_refusal_a_soap_fault(identity, key):
 
 
 def test_too_many_connections_are_refused_not_queued(identity, key):
-    gateway = GatewayProcess(identity, gateway_workers="1", gateway_max_connections="5")
+    # the idle connections send half a request line; a long header deadline keeps them open
+    gateway = GatewayProcess(identity, gateway_workers="1", gateway_max_connections="5",
+                             gateway_header_timeout_seconds="120")
     idle = []
     try:
         for _ in range(5):
@@ -242,7 +245,7 @@ def test_too_many_connections_are_refused_not_queued(identity, key):
         # connection is answered 503 at once; before, it may still be served.
         deadline = time.monotonic() + 15
         while True:
-            answer = raw(gateway.port, request_head(1) + b"x")
+            answer = raw(gateway.port, request_head(1, "Connection: close") + b"x", read_timeout=5)
             if answer.startswith(b"HTTP/1.1 503") or time.monotonic() > deadline:
                 break
             time.sleep(0.2)

@@ -120,7 +120,7 @@ def test_ncms_up_exports_traces_to_a_collector_and_serves_metrics(tmp_path: Path
     process = subprocess.Popen([*NCMS, "up"], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     output: list[str] = []
     try:
-        deadline = time.monotonic() + 90
+        deadline = time.monotonic() + 240  # components started one after another, on a loaded machine
         while time.monotonic() < deadline:
             line = process.stdout.readline()
             if not line:

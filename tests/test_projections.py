@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import csv
 import io
+import signal
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -115,12 +116,12 @@ def owners(identity):
     return identity
 
 
-def settlement_process(suite, url: str) -> ServiceProcess:
+def settlement_process(suite, url: str, page_size: int = 200) -> ServiceProcess:
     return ServiceProcess("settlement", {
         "NCMS_ENV": "development", "NCMS_DATA_DIR": str(suite.data_dir), "NCMS_SETTLEMENT_DATABASE_URL": url,
         "NCMS_IDENTITY_ADDRESS": suite.address("identity"), "NCMS_CATALOG_ADDRESS": suite.address("catalog"),
         "NCMS_ENROLLMENT_ADDRESS": suite.address("enrollment"), "NCMS_SETTLEMENT_CLIENT_SECRET": SETTLEMENT_SECRET,
-        "NCMS_PROJECTION_PAGE_SIZE": "200"})
+        "NCMS_PROJECTION_PAGE_SIZE": str(page_size)})
 
 
 # --- exactly once, through kill -9 -------------------------------------------------------------
@@ -129,7 +130,14 @@ def test_killed_while_following_changes_it_resumes_exactly_where_it_stopped(owne
     url = owners.databases.new("settlement")
     settlement = settlement_process(owners, url)
     settlement.wait_serving()
-    head = import_members(owners, households(8000))
+    # Paused while the import is written, so that all of it is still to be applied when the
+    # test starts watching (otherwise settlement may have applied it all by the time the
+    # import answers, on a loaded machine).
+    settlement.process.send_signal(signal.SIGSTOP)
+    try:
+        head = import_members(owners, households(8000))
+    finally:
+        settlement.process.send_signal(signal.SIGCONT)
     # kill -9 while the feed is being applied: some batches are in, others not
     stopped = wait_until(lambda: (row := cursor(url)) and 0 < (row.sequence or 0) < head and row,
                          what="a cursor half way through the changes")
@@ -158,7 +166,7 @@ def test_killed_while_following_changes_it_resumes_exactly_where_it_stopped(owne
 def test_killed_while_listing_it_lists_again_and_keeps_nothing_twice(owners):
     head = import_members(owners, households(3000))
     url = owners.databases.new("settlement")
-    settlement = settlement_process(owners, url)
+    settlement = settlement_process(owners, url, page_size=50)  # many pages: a list that takes a while
     # kill -9 part way through the first list: pages are in, the cursor is not yet set
     wait_until(lambda: copy_state(url)[0] and (cursor(url) is None or cursor(url).sequence is None),
                what="a list half done")

@@ -33,9 +33,12 @@ def chromium() -> str | None:
 @pytest.fixture(scope="session")
 def browser():
     try:
-        from playwright.sync_api import sync_playwright
+        from playwright.sync_api import expect, sync_playwright
     except ImportError:
         pytest.skip("the Playwright package is not installed (make setup installs it)")
+    # the pages' own timeout (20 s, below) for expectations too: their default of 5 s can
+    # pass while a form's call is still on its way on a loaded machine
+    expect.set_options(timeout=20_000)
     executable = chromium()
     if executable is None:
         pytest.skip("Chromium is not installed (apt-get install chromium, or NCMS_CHROMIUM=/path/to/chrome)")

@@ -38,6 +38,24 @@ def complete_trace(exporter, timeout: float = 30.0):
         time.sleep(0.01)
 
 
+def outcome_recorded(identity_url: str, timeout: float = 30.0) -> None:
+    """Wait until identity's audit log holds a call's outcome."""
+    import sqlalchemy as sa
+
+    engine = sa.create_engine(identity_url)
+    deadline = time.monotonic() + timeout
+    try:
+        while True:
+            with engine.connect() as connection:
+                if connection.execute(sa.text("SELECT count(*) FROM audit_events WHERE kind = 'outcome'")).scalar():
+                    return
+            if time.monotonic() > deadline:
+                raise AssertionError("the warm call's outcome was not recorded")
+            time.sleep(0.01)
+    finally:
+        engine.dispose()
+
+
 def main(workdir: Path, backend: str) -> None:
     exporter = InMemorySpanExporter()
     telemetry.setup("suite", processors=[SimpleSpanProcessor(exporter)])  # before any engine or channel
@@ -56,6 +74,10 @@ def main(workdir: Path, backend: str) -> None:
         his = Legacy(world.url, world.key)
         # warm: tokens issued, keys fetched, statements prepared
         his.call("mzjsjk", **outpatient_call("WARM1", [line(1, "1", "YP0001", "阿莫西林胶囊", "12.50", "2", "25.00")]))
+        # The warm call's outcome reaches the audit log a moment later. Were it being written
+        # when the traced call is authenticated, that writer would commit the traced call's
+        # event too (one commit for both), in its own trace: wait for it first.
+        outcome_recorded(suite.urls["identity"])
         answer = his.call("mzjsjk", **outpatient_call(
             "TRACED1", [line(1, "1", "YP0001", "阿莫西林胶囊", "12.50", "2", "25.00")]))
         assert answer.rows("mzjsjg")[0]["jsbh"], answer.document

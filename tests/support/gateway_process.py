@@ -68,3 +68,15 @@ class GatewayProcess:
                 self.process.wait(10)
         self.listener.close()
         self._log.close()
+
+
+def readiness(base: str, until=lambda response: response.status_code == 200, timeout: float = 30, **kwargs):
+    """The gateway's /readyz answer once ``until`` holds for it. A probe checks identity
+    within 0.8 s (as a kubelet's one-second probe needs), which a new connection on a
+    loaded machine can miss once; a probe is asked again, as a kubelet does."""
+    deadline = time.monotonic() + timeout
+    while True:
+        response = requests.get(f"{base}/readyz", timeout=10, **kwargs)
+        if until(response) or time.monotonic() > deadline:
+            return response
+        time.sleep(0.2)

@@ -38,6 +38,9 @@ def base_settings(data_dir, **overrides) -> Settings:
         admin_client_secret=ADMIN_SECRET, gateway_client_secret=GATEWAY_SECRET,
         settlement_client_secret=SETTLEMENT_SECRET,
         grpc_max_workers=16, log_level="WARNING",
+        # An upload answers once settlement has applied it; on a loaded machine that can
+        # take longer than the production default of 3 s, and no test waits for it to fail.
+        projection_wait_seconds=30,
     )
     values.update(overrides)
     return Settings(**values)
