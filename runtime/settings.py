@@ -243,8 +243,14 @@ class Settings(BaseSettings):
         plus 10000 (identity 50051 → 60051)."""
         if self.health_address:
             return self.health_address
-        host, _, port = listen.rpartition(":")
-        return f"{host}:{int(port) + 10000}" if int(port) else f"{host}:0"
+        host, _, text = listen.rpartition(":")
+        port = int(text)
+        if not port:
+            return f"{host}:0"
+        if port + 10000 > 65535:  # gRPC would wrap it round to a low port that others own
+            raise ConfigurationError(f"the health checks of {listen} would listen on port {port + 10000}, "
+                                     "beyond 65535: set NCMS_HEALTH_ADDRESS (host:port)")
+        return f"{host}:{port + 10000}"
 
     def check_production_safety(self) -> None:
         """Refuse settings that are only acceptable on a developer's machine."""

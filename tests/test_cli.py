@@ -15,6 +15,7 @@ from ncms.identity.v1 import identity_pb2
 from runtime.clients import PackageStubs
 from tests.support.command import ENGLISH, NCMS, stop_up
 from tests.support.legacy import authenticate_request
+from tests.support.ports import unused_ports
 from tests.support.soap import Legacy
 from tests.support.suite import ADMIN_SECRET, new_hospital, new_user
 
@@ -131,17 +132,10 @@ def test_help_lists_the_commands():
     assert "--permissions" in user_help.stdout and "--json" in user_help.stdout
 
 
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def test_up_starts_the_suite_with_demo_data_and_stops_on_ctrl_c(tmp_path: Path):
-    ports = {name: free_port() for name in ("identity", "catalog", "enrollment", "settlement", "gateway",
-                                            "console", "hospital", "demo_hospital_identity")}
+    names = ("identity", "catalog", "enrollment", "settlement", "gateway", "console", "hospital",
+             "demo_hospital_identity")
+    ports = dict(zip(names, unused_ports(len(names)), strict=True))
     env = dict(os.environ, NCMS_DATA_DIR=str(tmp_path / "var"), NCMS_PROJECTION_WAIT_SECONDS="30",
                **{f"NCMS_{name.upper()}_ADDRESS": f"127.0.0.1:{port}" for name, port in ports.items()})
     env.pop("NCMS_ADMIN_CLIENT_SECRET", None)

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import subprocess
 import sys
 import threading
@@ -18,6 +17,7 @@ import grpc
 from opentelemetry.proto.collector.trace.v1 import trace_service_pb2, trace_service_pb2_grpc
 
 from tests.support.command import NCMS, stop_up
+from tests.support.ports import unused_ports
 from tests.support.soap import Legacy
 
 
@@ -74,29 +74,6 @@ class _Receiver(trace_service_pb2_grpc.TraceServiceServicer):
         return trace_service_pb2.ExportTraceServiceResponse()
 
 
-def _free_ports(count: int) -> int:
-    """The first of ``count`` consecutive free loopback ports."""
-    for _ in range(50):
-        with socket.socket() as probe:
-            probe.bind(("127.0.0.1", 0))
-            base = probe.getsockname()[1]
-        if base + count > 65535:
-            continue
-        sockets = []
-        try:
-            for port in range(base, base + count):
-                sock = socket.socket()
-                sockets.append(sock)
-                sock.bind(("127.0.0.1", port))
-            return base
-        except OSError:
-            continue
-        finally:
-            for sock in sockets:
-                sock.close()
-    raise RuntimeError("no run of free ports")
-
-
 def _metrics(port: int) -> str:
     with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5) as response:
         return response.read().decode()
@@ -108,8 +85,8 @@ def test_ncms_up_exports_traces_to_a_collector_and_serves_metrics(tmp_path: Path
     trace_service_pb2_grpc.add_TraceServiceServicer_to_server(receiver, collector)
     collector_port = collector.add_insecure_port("127.0.0.1:0")
     collector.start()
-    services = _free_ports(5)
-    metrics = _free_ports(5)
+    services = unused_ports(10, consecutive=True)[0]  # five for the components, five for their metrics
+    metrics = services + 5
     names = ("identity", "catalog", "enrollment", "settlement", "gateway")
     env = dict(os.environ, NCMS_DATA_DIR=str(tmp_path / "var"),
                OTEL_TRACES_EXPORTER="otlp", OTEL_EXPORTER_OTLP_ENDPOINT=f"http://127.0.0.1:{collector_port}",

@@ -76,6 +76,20 @@ def test_probes_get_plaintext_health_checks_and_nothing_else(identity):
             identity_pb2.GetTokenKeysRequest(), timeout=5)) == grpc.StatusCode.UNIMPLEMENTED
 
 
+def test_the_health_address_is_the_port_plus_10000_or_said_to_be_set(tmp_path):
+    from runtime.settings import ConfigurationError, Settings
+
+    settings = Settings(data_dir=tmp_path)
+    assert settings.health_address_of("0.0.0.0:50051") == "0.0.0.0:60051"
+    assert settings.health_address_of("127.0.0.1:0") == "127.0.0.1:0"
+    assert settings.health_address_of("127.0.0.1:55535") == "127.0.0.1:65535"
+    # gRPC takes port 66000 as 464: refused, with what to set instead
+    with pytest.raises(ConfigurationError, match="NCMS_HEALTH_ADDRESS"):
+        settings.health_address_of("127.0.0.1:56000")
+    assert Settings(data_dir=tmp_path, health_address="127.0.0.1:9000").health_address_of(
+        "127.0.0.1:56000") == "127.0.0.1:9000"
+
+
 def test_the_server_takes_a_new_certificate_without_a_restart(identity, certificates, tmp_path):
     files = certificates["identity"]
     good = TlsFiles(files.ca, tmp_path / "good.pem", tmp_path / "good-key.pem")

@@ -19,19 +19,9 @@ import pytest
 from cli import up_command
 from runtime.tls import ClientTls, local_files
 from tests.support.command import ENGLISH, NCMS, stop_up
+from tests.support.ports import unused_ports
 
 NAMES = ("identity", "catalog", "enrollment", "settlement", "gateway", "console")
-
-
-def free_ports(count: int) -> list[int]:
-    sockets = [socket.socket() for _ in range(count)]
-    try:
-        for sock in sockets:
-            sock.bind(("127.0.0.1", 0))
-        return [sock.getsockname()[1] for sock in sockets]
-    finally:
-        for sock in sockets:
-            sock.close()
 
 
 def environment(tmp_path: Path, ports: list[int]) -> dict[str, str]:
@@ -68,7 +58,7 @@ def test_a_listening_socket_is_found_with_its_process():
 
 
 def test_up_refuses_ports_another_process_holds(tmp_path):
-    ports = free_ports(len(NAMES))
+    ports = unused_ports(len(NAMES))
     with socket.socket() as taken:
         taken.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         taken.bind(("127.0.0.1", ports[1]))
@@ -92,7 +82,7 @@ def _gone(pid: int) -> bool:
 
 def _start_up(tmp_path: Path) -> tuple[subprocess.Popen, dict[str, int], list[int], list[str]]:
     """`ncms up` running: the process, each component's pid, the ports, what it printed."""
-    ports = free_ports(len(NAMES))
+    ports = unused_ports(len(NAMES))
     process = subprocess.Popen([*NCMS, "up"], env=environment(tmp_path, ports), stdout=subprocess.PIPE,
                                stderr=subprocess.STDOUT, text=True)
     lines: list[str] = []
@@ -135,7 +125,7 @@ def test_a_component_that_dies_is_started_again_and_ctrl_c_stops_the_suite(tmp_p
 
 @pytest.mark.skipif(shutil.which("make") is None, reason="make is not installed")
 def test_ctrl_c_ends_make_run_without_an_error(tmp_path):
-    ports = free_ports(len(NAMES))
+    ports = unused_ports(len(NAMES))
     ncms = Path(sys.executable).parent / "ncms"
     if not ncms.exists():
         pytest.skip("the ncms command is not installed beside this Python")
